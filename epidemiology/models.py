@@ -1,0 +1,1 @@
+"""Export records live here as the statistics exports are built."""

@@ -1,0 +1,10 @@
+"""The API root, /api/v1/: every app's endpoints on one router."""
+
+from rest_framework.routers import DefaultRouter
+
+from screening.api.urls import register as register_screening
+
+router = DefaultRouter()
+register_screening(router)
+
+urlpatterns = router.urls

@@ -1,0 +1,120 @@
+"""Who works in the registry: users, practices, memberships, and the task outbox."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    PEDIATRICIAN = "pediatrician", _("Pediatrician")
+    COORDINATOR = "coordinator", _("Coordinator")
+    EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class DisplayUnit(models.TextChoices):
+    MMOL_L = "mmol/L", "mmol/L"
+    MG_DL = "mg/dL", "mg/dL"
+
+
+class User(AbstractUser):
+    """A registry user; the role decides what they may see (see access.py)."""
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    covers_all_practices = models.BooleanField(
+        default=False,
+        help_text=_("Coordinators only: work the queue of every practice."),
+    )
+    preferred_unit = models.CharField(
+        max_length=6, choices=DisplayUnit.choices, default=DisplayUnit.MMOL_L
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Practice(models.Model):
+    """A pediatric practice, lab or lipid clinic taking part in screening."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    district = models.CharField(max_length=100, blank=True)
+    postcode_prefix = models.CharField(
+        max_length=5, blank=True, help_text=_("Leading digits of the postcode area.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Membership(models.Model):
+    """A user's place in a practice, with the role they hold there."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        max_length=20,
+        choices=[
+            (Role.PEDIATRICIAN.value, Role.PEDIATRICIAN.label),
+            (Role.COORDINATOR.value, Role.COORDINATOR.label),
+        ],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "practice"], name="membership_unique_user_practice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.practice.code} ({self.role})"
+
+
+class OutboxMessage(models.Model):
+    """A task to publish, written in the business transaction (transactional outbox).
+
+    The relay publishes pending rows to Celery after commit and from a beat job, so
+    a broker outage never blocks a request or loses work.
+    """
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(published_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.kwargs}"

@@ -1,0 +1,56 @@
+"""Transactional outbox: tasks are written as rows in the business transaction and
+published to Celery only after commit, so a broker outage never loses work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from fh_registry.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH_SIZE = 100
+
+
+def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
+    """Record a task to publish; call inside the transaction that makes it due."""
+    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+    transaction.on_commit(lambda: relay_pending(ids=[message.pk]))
+    return message
+
+
+def relay_pending(*, ids: list[int] | None = None) -> int:
+    """Publish pending messages; returns how many were published.
+
+    Rows are locked with SKIP LOCKED so two relays never publish the same message.
+    """
+    from fh_registry.celery import app  # noqa: PLC0415 - avoid import cycle at startup
+
+    published = 0
+    with transaction.atomic():
+        pending = OutboxMessage.objects.filter(published_at__isnull=True)
+        if ids is not None:
+            pending = pending.filter(pk__in=ids)
+        batch = list(
+            pending.select_for_update(skip_locked=True).order_by("created_at")[
+                :RELAY_BATCH_SIZE
+            ]
+        )
+        for message in batch:
+            try:
+                app.tasks[message.task_name].apply_async(kwargs=message.kwargs)
+            except Exception as error:  # broker down: keep the row, retry later
+                message.attempts += 1
+                message.last_error = str(error)[:2000]
+                message.save(update_fields=["attempts", "last_error"])
+                logger.warning("outbox publish failed: %s", error)
+                continue
+            message.published_at = timezone.now()
+            message.attempts += 1
+            message.save(update_fields=["published_at", "attempts"])
+            published += 1
+    return published

@@ -1,0 +1,28 @@
+"""URL map: pages per app, the API under /api/v1/, schema and docs."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from fh_registry import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/unit/", views.set_display_unit, name="set-display-unit"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("screening/", include("screening.urls")),
+    path("followup/", include("followup.urls")),
+    path("statistics/", include("epidemiology.urls")),
+    path("api/v1/", include("fh_registry.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+]

@@ -1,0 +1,49 @@
+"""Start pages per role, the display-unit preference and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from fh_registry.access import is_administrator
+from fh_registry.models import DisplayUnit, Role
+from fh_registry.requests import AuthenticatedRequest
+
+
+@login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    """Send each role to where its work starts."""
+    user = request.user
+    if user.role == Role.PEDIATRICIAN:
+        return redirect("screening:person-list")
+    if user.role == Role.COORDINATOR:
+        return redirect("followup:queue")
+    if user.role == Role.EPIDEMIOLOGIST:
+        return redirect("epidemiology:overview")
+    if is_administrator(user):
+        return render(request, "fh_registry/admin_home.html")
+    return render(request, "fh_registry/no_role.html", status=403)
+
+
+@login_required
+@require_POST
+def set_display_unit(request: AuthenticatedRequest) -> HttpResponse:
+    unit = request.POST.get("unit", "")
+    if unit in DisplayUnit.values:
+        request.user.preferred_unit = unit
+        request.user.save(update_fields=["preferred_unit"])
+    target = request.POST.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})

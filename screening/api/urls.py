@@ -1,0 +1,14 @@
+"""Screening endpoints under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from screening.api import views
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("persons", views.PersonViewSet, basename="person")
+    router.register("lab-results", views.LabResultViewSet, basename="lab-result")
+    router.register("assessments", views.AssessmentViewSet, basename="assessment")
+    router.register(
+        "genetic-results", views.GeneticResultViewSet, basename="genetic-result"
+    )

@@ -1,0 +1,171 @@
+"""Screening API: thin viewsets over the same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fh_registry.access import can_enter_results, visible_practices
+from fh_registry.models import Role
+from screening import services
+from screening.api import filters
+from screening.api.serializers import (
+    AssessmentOutput,
+    GeneticResultInput,
+    GeneticResultOutput,
+    LabResultInput,
+    LabResultOutput,
+    PersonInput,
+    PersonOutput,
+)
+from screening.models import Assessment, GeneticResult, LabResult, Person, ResultSource
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A key unique per result; a retry with the same key returns the "
+    "result recorded the first time (200) instead of a duplicate.",
+)
+
+
+class SeesPersons(BasePermission):
+    """Roles without access to persons (epidemiologists) find no such endpoint."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if getattr(request.user, "role", None) == Role.EPIDEMIOLOGIST:
+            raise NotFound
+        return True
+
+
+class PersonDataViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated, SeesPersons]
+
+    def person_in_scope(self, pseudonym: str) -> Person:
+        return get_object_or_404(
+            Person.objects.for_user(self.request.user), pseudonym=pseudonym
+        )
+
+    def require_entry_rights(self) -> None:
+        if not can_enter_results(self.request.user):
+            raise NotFound
+
+
+class PersonViewSet(PersonDataViewSet):
+    serializer_class = PersonOutput
+    filterset_class = filters.PersonFilter
+    lookup_field = "pseudonym"
+
+    def get_queryset(self) -> QuerySet[Person]:
+        return Person.objects.for_user(self.request.user).select_related(
+            "practice", "identity", "mother", "father"
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["show_identity"] = getattr(self.request.user, "role", None) in {
+            Role.PEDIATRICIAN.value,
+            Role.COORDINATOR.value,
+        }
+        return context
+
+    @extend_schema(request=PersonInput, responses={201: PersonOutput})
+    def create(self, request: Request) -> Response:
+        self.require_entry_rights()
+        payload = PersonInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        practice = (
+            visible_practices(request.user).filter(code=data.pop("practice")).first()
+        )
+        if practice is None:
+            raise NotFound("No such practice.")
+        identity = services.IdentityEntry(
+            **{name: data.pop(name) for name in services.IdentityEntry.__slots__}
+        )
+        person = services.register_child(
+            acting_user=request.user, practice=practice, identity=identity, **data
+        )
+        output = PersonOutput(
+            self.get_queryset().get(pk=person.pk), context=self.get_serializer_context()
+        )
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class LabResultViewSet(PersonDataViewSet):
+    serializer_class = LabResultOutput
+    filterset_class = filters.LabResultFilter
+
+    def get_queryset(self) -> QuerySet[LabResult]:
+        return (
+            LabResult.objects.for_user(self.request.user)
+            .select_related("person")
+            .prefetch_related("assessments__person")
+        )
+
+    @extend_schema(
+        request=LabResultInput,
+        responses={201: LabResultOutput, 200: LabResultOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    def create(self, request: Request) -> Response:
+        """Record a result; the response carries its assessment."""
+        self.require_entry_rights()
+        payload = LabResultInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = self.person_in_scope(data.pop("person"))
+        confirm = data.pop("confirm_extreme_values")
+        recorded = services.record_lab_result(
+            acting_user=request.user,
+            person=person,
+            entry=services.LabEntry(**data),
+            source=ResultSource.API,
+            confirm_extreme=confirm,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+        )
+        result = self.get_queryset().get(pk=recorded.lab_result.pk)
+        return Response(
+            LabResultOutput(result, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
+        )
+
+
+class AssessmentViewSet(PersonDataViewSet):
+    serializer_class = AssessmentOutput
+    filterset_class = filters.AssessmentFilter
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        return Assessment.objects.for_user(self.request.user).select_related("person")
+
+
+class GeneticResultViewSet(PersonDataViewSet):
+    serializer_class = GeneticResultOutput
+    filterset_class = filters.GeneticResultFilter
+
+    def get_queryset(self) -> QuerySet[GeneticResult]:
+        return GeneticResult.objects.for_user(self.request.user).select_related(
+            "person"
+        )
+
+    @extend_schema(request=GeneticResultInput, responses={201: GeneticResultOutput})
+    def create(self, request: Request) -> Response:
+        self.require_entry_rights()
+        payload = GeneticResultInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = self.person_in_scope(data.pop("person"))
+        result = services.record_genetic_result(
+            acting_user=request.user, person=person, **data
+        )
+        return Response(
+            GeneticResultOutput(result).data, status=status.HTTP_201_CREATED
+        )

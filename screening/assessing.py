@@ -1,0 +1,138 @@
+"""From stored records to the rule engine's Case, and from its Evaluation to an
+Assessment row: the one translation used by form, API, import and reassessment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from screening import rules
+from screening.models import Assessment, FamilyHistoryEntry, GeneticResult, LabResult
+
+# Most pathogenic first: the child's own variant is the strongest class reported.
+_VARIANT_RANK = ("pathogenic", "likely_pathogenic", "vus", "likely_benign", "benign")
+FLAGGED_OUTCOMES = frozenset({"positive", "definite"})
+
+
+def active_ruleset() -> rules.RuleSet:
+    return rules.get_ruleset(settings.ACTIVE_PAEDIATRIC_RULESET)
+
+
+def panel_of(result: LabResult) -> rules.LipidPanel:
+    """The panel exactly as entered: rules read the entered value and unit."""
+    return rules.LipidPanel(
+        unit=rules.Unit(result.entered_unit),
+        total_cholesterol=result.total_cholesterol_entered,
+        ldl_cholesterol=(
+            None if result.ldl_computed_here else result.ldl_cholesterol_entered
+        ),
+        ldl_method=rules.LdlMethod(result.ldl_method)
+        if not result.ldl_computed_here
+        else rules.LdlMethod.UNKNOWN,
+        hdl_cholesterol=result.hdl_cholesterol_entered,
+        triglycerides=result.triglycerides_entered,
+    )
+
+
+def strongest_variant(classes: Iterable[str]) -> rules.VariantClass | None:
+    present = set(classes)
+    for name in _VARIANT_RANK:
+        if name in present:
+            return rules.VariantClass(name)
+    return None
+
+
+def build_case(
+    *,
+    sex: str,
+    birth_date: Any,
+    results: Sequence[LabResult],
+    family_codes: Iterable[str],
+    variant_classes: Iterable[str],
+) -> rules.Case:
+    """A Case over the child's results up to the one assessed, oldest first."""
+    occasions = tuple(
+        rules.Occasion(
+            age_years=rules.age_in_years(birth_date, result.sample_date),
+            panel=panel_of(result),
+        )
+        for result in results
+    )
+    latest = results[-1] if results else None
+    return rules.Case(
+        sex=rules.Sex(sex),
+        occasions=occasions,
+        family_history=frozenset(rules.FamilyHistory(code) for code in family_codes),
+        own_variant=strongest_variant(variant_classes),
+        secondary_cause=(latest.secondary_cause or None) if latest else None,
+    )
+
+
+def person_facts(person_id: int) -> tuple[list[str], list[str]]:
+    """Family history codes and genetic classes of one person (two queries)."""
+    codes = list(
+        FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
+            "code", flat=True
+        )
+    )
+    classes = list(
+        GeneticResult.objects.filter(person_id=person_id).values_list(
+            "acmg_class", flat=True
+        )
+    )
+    return codes, classes
+
+
+def case_inputs(case: rules.Case) -> dict[str, Any]:
+    """What the rule set was given, stored with the assessment to explain it later."""
+    return {
+        "sex": str(case.sex),
+        "family_history": sorted(str(code) for code in case.family_history),
+        "own_variant": str(case.own_variant) if case.own_variant else None,
+        "secondary_cause": case.secondary_cause,
+        "occasions": [
+            {
+                "age_years": str(occasion.age_years),
+                "unit": str(occasion.panel.unit),
+                "total_cholesterol": _text(occasion.panel.total_cholesterol),
+                "ldl_cholesterol": _text(occasion.panel.ldl_cholesterol),
+                "ldl_method": str(occasion.panel.ldl_method),
+                "hdl_cholesterol": _text(occasion.panel.hdl_cholesterol),
+                "triglycerides": _text(occasion.panel.triglycerides),
+            }
+            for occasion in case.occasions
+        ],
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def assessment_for(
+    evaluation: rules.Evaluation,
+    *,
+    case: rules.Case,
+    lab_result: LabResult,
+    acting_user: Any,
+) -> Assessment:
+    """An unsaved Assessment carrying the evaluation, its reasons in both languages."""
+    return Assessment(
+        person_id=lab_result.person_id,
+        lab_result=lab_result,
+        ruleset_id=evaluation.ruleset_id,
+        ruleset_version=evaluation.ruleset_version,
+        outcome=str(evaluation.outcome),
+        criterion=evaluation.criterion,
+        alerts=list(evaluation.alerts),
+        ldl_mmol_l=evaluation.ldl_mmol_l,
+        ldl_source=evaluation.ldl_source,
+        score=evaluation.score,
+        reasons_en=list(evaluation.reasons_text("en")),
+        reasons_de=list(evaluation.reasons_text("de")),
+        inputs=case_inputs(case),
+        created_by=acting_user,
+    )

@@ -1,0 +1,186 @@
+"""Demo children with plausible lipids and some families (deterministic, idempotent)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from fh_registry.demo import ensure_demo_cast
+from fh_registry.models import Practice
+from screening import services
+from screening.models import Person
+
+GIVEN_NAMES_F = ("Anna", "Lena", "Mia", "Sophie", "Emilia", "Hannah", "Lea", "Marie")
+GIVEN_NAMES_M = ("Ben", "Paul", "Jonas", "Felix", "Leon", "Noah", "Elias", "Luis")
+FAMILY_NAMES = (
+    "Müller", "Schmidt", "Huber", "Wagner", "Bauer", "Fischer", "Weber", "Mayer",
+    "Hofmann", "Schneider", "Becker", "Gruber", "Lang", "Winkler", "Brandl", "Ritter",
+)  # fmt: skip
+CHOLESTEROL_MG_PER_MMOL = Decimal("38.67")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    children_created: int
+    children_total: int
+
+
+def _lipids(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """TC, HDL-C, LDL-C, TG in mmol/L: mostly normal, some high, a few FH-like."""
+    draw = rng.random()
+    if draw < 0.01:
+        ldl = rng.uniform(4.5, 8.0)
+    elif draw < 0.08:
+        ldl = rng.uniform(3.3, 4.8)
+    else:
+        ldl = max(1.0, rng.gauss(2.4, 0.55))
+    hdl = max(0.8, rng.gauss(1.5, 0.3))
+    tg = max(0.4, rng.gauss(0.9, 0.35))
+    tc = ldl + hdl + tg / 2.2 + rng.uniform(-0.1, 0.1)
+    return tuple(  # type: ignore[return-value]
+        Decimal(f"{value:.2f}") for value in (tc, hdl, ldl, tg)
+    )
+
+
+def _entry(
+    rng: random.Random, *, sample_date: date, in_mg_dl: bool
+) -> services.LabEntry:
+    tc, hdl, ldl, tg = _lipids(rng)
+    unit = "mmol/L"
+    if in_mg_dl:
+        unit = "mg/dL"
+        tc, hdl, ldl = (
+            (v * CHOLESTEROL_MG_PER_MMOL).quantize(Decimal("1")) for v in (tc, hdl, ldl)
+        )
+        tg = (tg * Decimal("88.57")).quantize(Decimal("1"))
+    return services.LabEntry(
+        sample_date=sample_date,
+        sample_type="capillary",
+        unit=unit,
+        fasting=rng.random() < 0.3,
+        total_cholesterol=tc,
+        hdl_cholesterol=hdl,
+        ldl_cholesterol=ldl,
+        ldl_method="direct",
+        triglycerides=tg,
+    )
+
+
+def _identity(rng: random.Random, sex: str, family_name: str) -> services.IdentityEntry:
+    names = GIVEN_NAMES_F if sex == "F" else GIVEN_NAMES_M
+    return services.IdentityEntry(
+        given_name=rng.choice(names),
+        family_name=family_name,
+        street=f"Hauptstraße {rng.randint(1, 120)}",
+        postcode=f"{rng.randint(80000, 97999)}",
+        city="Demostadt",
+        phone=f"+49 89 {rng.randint(100000, 999999)}",
+    )
+
+
+def seed_children(
+    *, children: int, password: str, today: date | None = None
+) -> DemoSummary:
+    """Create demo children until each demo practice has its share (idempotent)."""
+    users = ensure_demo_cast(password=password)
+    today = today or timezone.localdate()
+    created = 0
+    for index, (code, username) in enumerate(
+        (("DEMO-A", "ped_a"), ("DEMO-B", "ped_b"))
+    ):
+        practice = Practice.objects.get(code=code)
+        share = children // 2 + (children % 2 if index == 0 else 0)
+        created += _seed_practice(
+            practice=practice, user=users[username], share=share, today=today
+        )
+    total = Person.objects.filter(practice__code__in=("DEMO-A", "DEMO-B")).exclude(
+        practice_patient_number=""
+    )
+    return DemoSummary(children_created=created, children_total=total.count())
+
+
+def _seed_practice(*, practice: Practice, user: Any, share: int, today: date) -> int:
+    existing = set(
+        Person.objects.filter(practice=practice)
+        .exclude(practice_patient_number="")
+        .values_list("practice_patient_number", flat=True)
+    )
+    created = 0
+    for number in range(1, share + 1):
+        patient_number = f"{practice.code}-{number:05d}"
+        if patient_number in existing:
+            continue
+        # One generator per child keeps each child the same however many exist.
+        rng = random.Random(patient_number)  # noqa: S311 - demo data, not secrets
+        _seed_child(
+            rng, practice=practice, user=user, number=patient_number, today=today
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def _seed_child(
+    rng: random.Random, *, practice: Practice, user: Any, number: str, today: date
+) -> None:
+    sex = rng.choice("FM")
+    birth_date = today - timedelta(days=rng.randint(5 * 365 + 2, 14 * 365))
+    family_name = rng.choice(FAMILY_NAMES)
+    child = services.register_child(
+        acting_user=user,
+        practice=practice,
+        sex=sex,
+        birth_date=birth_date,
+        practice_patient_number=number,
+        identity=_identity(rng, sex, family_name),
+        consent_given_on=today - timedelta(days=rng.randint(30, 400)),
+        consent_given_by="Elternteil",
+    )
+    if rng.random() < 0.12:
+        services.register_parent(
+            acting_user=user,
+            child=child,
+            sex="F",
+            birth_date=birth_date - timedelta(days=rng.randint(24 * 365, 40 * 365)),
+            identity=_identity(rng, "F", family_name),
+        )
+        if rng.random() < 0.6:
+            services.register_parent(
+                acting_user=user,
+                child=child,
+                sex="M",
+                birth_date=birth_date - timedelta(days=rng.randint(25 * 365, 45 * 365)),
+                identity=_identity(rng, "M", family_name),
+            )
+    first = today - timedelta(days=rng.randint(1, 25))
+    in_mg_dl = practice.code == "DEMO-B" and rng.random() < 0.5
+    if rng.random() < 0.15:
+        services.record_family_history(
+            acting_user=user,
+            person=child,
+            code=rng.choice(("parent_high_cholesterol", "parent_premature_chd")),
+            detail="Angabe der Eltern",
+        )
+    recorded = services.record_lab_result(
+        acting_user=user,
+        person=child,
+        entry=_entry(rng, sample_date=first, in_mg_dl=in_mg_dl),
+        confirm_extreme=True,
+    )
+    if (
+        recorded.assessment.outcome in ("positive", "repeat_needed")
+        and rng.random() < 0.5
+    ):
+        # Some flagged children already have a repeat sample.
+        services.record_lab_result(
+            acting_user=user,
+            person=child,
+            entry=_entry(rng, sample_date=today, in_mg_dl=in_mg_dl),
+            confirm_extreme=True,
+        )

@@ -1,0 +1,504 @@
+"""Who is screened and what was measured: persons, identities, consent, lab results,
+family history, genetic results, assessments and import batches."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fh_registry.access import identity_scope, practice_scope
+from fh_registry.models import Practice
+
+PSEUDONYM_ALPHABET = (
+    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+)
+
+
+def new_pseudonym() -> str:
+    """A random pseudonym carrying no information about the person (DOMAIN §7)."""
+    return "FH-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(10))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("female")
+    MALE = "M", _("male")
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Reads of practice data go through `for_user`, which asks fh_registry.access."""
+
+    practice_path = "practice"
+
+    def for_user(self, user: Any) -> ScopedQuerySet:
+        return self.filter(practice_scope(user, self.practice_path))
+
+
+class PersonQuerySet(ScopedQuerySet):
+    practice_path = "practice"
+
+
+class Person(models.Model):
+    """A screened child or a relative, known only by a random pseudonym.
+
+    Parent links make the pedigree; siblings and other relatives are derived.
+    """
+
+    pseudonym = models.CharField(max_length=20, unique=True, default=new_pseudonym)
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    birth_date = models.DateField()
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    practice_patient_number = models.CharField(max_length=40, blank=True)
+    mother = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    father = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "practice_patient_number"],
+                condition=~models.Q(practice_patient_number=""),
+                name="person_unique_patient_number_per_practice",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sex__in=["F", "M"]), name="person_sex_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        before_birthday = (day.month, day.day) < (
+            self.birth_date.month,
+            self.birth_date.day,
+        )
+        return years - int(before_birthday)
+
+
+class PersonIdentityQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> PersonIdentityQuerySet:
+        return self.filter(identity_scope(user, "person__practice"))
+
+
+class PersonIdentity(models.Model):
+    """Names and contact details, kept apart from the pseudonymous person.
+
+    Readable by the owning practice's pediatricians and by coordinators; never
+    exported.
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="identity"
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    street = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+
+    objects = PersonIdentityQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "person identities"
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+class ConsentScope(models.TextChoices):
+    SCREENING = "screening", _("Screening and registry")
+    GENETIC_TESTING = "genetic_testing", _("Genetic testing")
+    CASCADE_CONTACT = "cascade_contact", _("Contact of relatives")
+    RESEARCH = "research", _("Research use")
+
+
+class ConsentQuerySet(ScopedQuerySet):
+    practice_path = "person__practice"
+
+    def in_force(self, *, on: date) -> ConsentQuerySet:
+        return self.filter(given_on__lte=on).filter(
+            models.Q(withdrawn_on__isnull=True) | models.Q(withdrawn_on__gt=on)
+        )
+
+
+class Consent(models.Model):
+    """Written consent (GDPR Art. 9(2)(a), GenDG §8); withdrawal stops processing."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents"
+    )
+    scope = models.CharField(max_length=20, choices=ConsentScope.choices)
+    given_on = models.DateField()
+    withdrawn_on = models.DateField(null=True, blank=True)
+    given_by = models.CharField(
+        max_length=100, blank=True, help_text=_("Parent or guardian who signed.")
+    )
+
+    objects = ConsentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True)
+                | models.Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.scope} {self.given_on}"
+
+
+class FamilyHistoryCode(models.TextChoices):
+    PARENT_PREMATURE_CHD = "parent_premature_chd", _("Premature CHD in a parent")
+    RELATIVE_PREMATURE_CHD = (
+        "relative_premature_chd",
+        _("Premature CHD in another close relative"),
+    )
+    PARENT_HIGH_CHOLESTEROL = (
+        "parent_high_cholesterol",
+        _("High cholesterol in a parent"),
+    )
+    PARENT_GENETIC_FH = "parent_genetic_fh", _("Parent with genetic FH (P/LP)")
+    RELATIVE_TENDON_XANTHOMA = (
+        "relative_tendon_xanthoma",
+        _("Tendon xanthoma in a 1st/2nd-degree relative"),
+    )
+
+
+class FamilyHistoryQuerySet(ScopedQuerySet):
+    practice_path = "person__practice"
+
+
+class FamilyHistoryEntry(models.Model):
+    """One structured item of family history, in the rule engine's codes."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="family_history"
+    )
+    code = models.CharField(max_length=40, choices=FamilyHistoryCode.choices)
+    detail = models.TextField(blank=True)
+    recorded_on = models.DateField(default=date.today)
+
+    objects = FamilyHistoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "family history entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "code"], name="family_history_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.code}"
+
+
+class AcmgClass(models.TextChoices):
+    PATHOGENIC = "pathogenic", _("pathogenic")
+    LIKELY_PATHOGENIC = "likely_pathogenic", _("likely pathogenic")
+    VUS = "vus", _("variant of uncertain significance")
+    LIKELY_BENIGN = "likely_benign", _("likely benign")
+    BENIGN = "benign", _("benign")
+
+
+class GeneticResultQuerySet(ScopedQuerySet):
+    practice_path = "person__practice"
+
+
+class GeneticResult(models.Model):
+    """A reported variant, classed per ACMG/AMP; only P/LP is a genetic diagnosis."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="genetic_results"
+    )
+    gene = models.CharField(max_length=20)
+    hgvs_c = models.CharField("HGVS c.", max_length=200)
+    hgvs_p = models.CharField("HGVS p.", max_length=200, blank=True)
+    transcript = models.CharField(max_length=40, blank=True)
+    acmg_class = models.CharField(max_length=20, choices=AcmgClass.choices)
+    lab = models.CharField(max_length=200)
+    report_date = models.DateField()
+    retain_until = models.DateField(
+        help_text=_("GenDG §12: kept 10 years, then destroyed or restricted.")
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = GeneticResultQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-report_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.gene} {self.hgvs_c} ({self.acmg_class})"
+
+    @property
+    def is_genetic_diagnosis(self) -> bool:
+        return self.acmg_class in (AcmgClass.PATHOGENIC, AcmgClass.LIKELY_PATHOGENIC)
+
+
+class SampleType(models.TextChoices):
+    CAPILLARY = "capillary", _("capillary")
+    VENOUS = "venous", _("venous")
+
+
+class EntryUnit(models.TextChoices):
+    MMOL_L = "mmol/L", "mmol/L"
+    MG_DL = "mg/dL", "mg/dL"
+
+
+class LdlMethod(models.TextChoices):
+    DIRECT = "direct", _("direct")
+    CALCULATED = "calculated", _("calculated")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class LpaUnit(models.TextChoices):
+    # Mass and molar Lp(a) are never interconverted (DOMAIN §4).
+    MG_DL = "mg/dL", "mg/dL"
+    NMOL_L = "nmol/L", "nmol/L"
+
+
+class ResultSource(models.TextChoices):
+    FORM = "form", _("form")
+    API = "api", _("API")
+    IMPORT = "import", _("import")
+
+
+class LabResultQuerySet(ScopedQuerySet):
+    practice_path = "person__practice"
+
+
+def _entered() -> models.DecimalField:
+    return models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+
+
+def _si() -> models.DecimalField:
+    return models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+
+
+class LabResult(models.Model):
+    """One sample's lipids: stored in mmol/L and exactly as entered (value + unit)."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="lab_results"
+    )
+    sample_date = models.DateField()
+    sample_type = models.CharField(max_length=10, choices=SampleType.choices)
+    fasting = models.BooleanField(null=True)
+    lab_sample_id = models.CharField(max_length=60, blank=True)
+    entered_unit = models.CharField(max_length=6, choices=EntryUnit.choices)
+    total_cholesterol_entered = _entered()
+    hdl_cholesterol_entered = _entered()
+    ldl_cholesterol_entered = _entered()
+    triglycerides_entered = _entered()
+    non_hdl_cholesterol_entered = _entered()
+    ldl_method = models.CharField(
+        max_length=10, choices=LdlMethod.choices, default=LdlMethod.DIRECT
+    )
+    ldl_computed_here = models.BooleanField(
+        default=False, help_text=_("LDL-C computed by Friedewald from TC, HDL-C, TG.")
+    )
+    tc_mmol_l = _si()
+    hdl_mmol_l = _si()
+    ldl_mmol_l = _si()
+    tg_mmol_l = _si()
+    non_hdl_mmol_l = _si()
+    lipoprotein_a = _entered()
+    lipoprotein_a_unit = models.CharField(
+        max_length=6, choices=LpaUnit.choices, blank=True
+    )
+    tsh_mu_l = models.DecimalField(
+        "TSH (mU/L)", max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    secondary_cause = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("A documented secondary cause of high LDL-C (defers the outcome)."),
+    )
+    source = models.CharField(max_length=10, choices=ResultSource.choices)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lab_results",
+        db_constraint=True,
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # NULL, not "": results without a key must not collide in the unique constraint.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LabResultQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sample_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "sample_date", "lab_sample_id"],
+                condition=~models.Q(lab_sample_id=""),
+                name="labresult_unique_sample",
+            ),
+            models.UniqueConstraint(
+                fields=["entered_by", "idempotency_key"],
+                name="labresult_unique_idempotency_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "sample_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.sample_date}"
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    practice_path = "person__practice"
+
+
+class Assessment(models.Model):
+    """What a rule set (id + version) concluded from a result; never edited.
+
+    A new rule version writes new assessments, so every old decision stays
+    explainable by the inputs and reasons stored with it.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    lab_result = models.ForeignKey(
+        LabResult, on_delete=models.PROTECT, related_name="assessments"
+    )
+    ruleset_id = models.CharField(max_length=40)
+    ruleset_version = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=20)
+    criterion = models.CharField(max_length=20, blank=True)
+    alerts = models.JSONField(default=list)
+    ldl_mmol_l = _si()
+    ldl_source = models.CharField(max_length=20, blank=True)
+    score = models.IntegerField(null=True, blank=True)
+    reasons_en = models.JSONField(default=list)
+    reasons_de = models.JSONField(default=list)
+    inputs = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssessmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "ruleset_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.ruleset_id} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Assessments are immutable; record a new one instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_urgent(self) -> bool:
+        return "hofh_suspected" in self.alerts
+
+    def reasons(self, lang: str) -> list[str]:
+        return list(self.reasons_de if lang.startswith("de") else self.reasons_en)
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    COMPLETED = "completed", _("completed")
+    REFUSED = "refused", _("refused")
+    FAILED = "failed", _("failed")
+
+
+class ImportBatchQuerySet(ScopedQuerySet):
+    practice_path = "practice"
+
+
+class ImportBatch(models.Model):
+    """An uploaded lab file: its hash, status, progress, counts and row errors."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    message = models.TextField(blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A file that was (or is being) imported is recognised by its hash; a
+            # refused or failed file may be sent again.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=models.Q(status__in=["pending", "running", "completed"]),
+                name="importbatch_unique_live_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+
+class ImportRowError(models.Model):
+    """A rejected row: line number, column and reason, for the error report."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="row_errors"
+    )
+    line = models.PositiveIntegerField()
+    column = models.CharField(max_length=60, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=40)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["line", "pk"]
+
+    def __str__(self) -> str:
+        return f"line {self.line} {self.column}: {self.reason}"

@@ -1,0 +1,143 @@
+"""Multi-model reads for a child's page and its change history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from fh_registry.models import Role
+from screening import rules
+from screening.assessing import active_ruleset
+from screening.charts import LdlChart, ldl_chart
+from screening.models import (
+    Assessment,
+    Consent,
+    FamilyHistoryEntry,
+    GeneticResult,
+    LabResult,
+    Person,
+    PersonIdentity,
+)
+
+CHOLESTEROL_MG_DL_PER_MMOL_L = Decimal("38.67")
+
+NEXT_STEPS = {
+    "definite": _lazy(
+        "Refer to a paediatric lipid clinic; start cascade testing of the parents."
+    ),
+    "positive": _lazy(
+        "Repeat fasting venous lipids in 4–12 weeks, exclude secondary causes, "
+        "offer genetic counselling and testing."
+    ),
+    "repeat_needed": _lazy("Repeat LDL-C after 3 months of diet to confirm."),
+    "needs_direct_ldl": _lazy(
+        "Measure LDL-C directly: the calculated value is not usable."
+    ),
+    "deferred": _lazy("Re-test once the secondary cause is treated."),
+    "negative": _lazy("No follow-up needed from this screen."),
+    "not_eligible": _lazy("Outside the rule set's age range: assess clinically."),
+    "rejected": _lazy("Check the values: the result was implausible."),
+}
+
+
+def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
+    """The rule set's LDL-C thresholds, in mmol/L, for the chart."""
+    lines = []
+    for threshold in ruleset.thresholds:
+        if not threshold.label.startswith("LDL-C"):
+            continue
+        value = rules.to_mmol_l(
+            threshold.value, threshold.unit, rules.Analyte.CHOLESTEROL
+        )
+        lines.append((value, threshold.label))
+    return lines
+
+
+def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any]:
+    results = list(
+        LabResult.objects.filter(person=person)
+        .prefetch_related("assessments")
+        .order_by("sample_date", "pk")
+    )
+    assessments = list(
+        Assessment.objects.filter(person=person)
+        .select_related("lab_result")
+        .order_by("-created_at", "-pk")
+    )
+    latest = assessments[0] if assessments else None
+    unit = user.preferred_unit
+    ruleset = active_ruleset()
+    series = [
+        (r.sample_date, r.ldl_mmol_l) for r in results if r.ldl_mmol_l is not None
+    ]
+    chart: LdlChart | None = ldl_chart(
+        series,
+        thresholds=ldl_thresholds_mmol_l(ruleset),
+        unit_factor=CHOLESTEROL_MG_DL_PER_MMOL_L if unit == "mg/dL" else Decimal(1),
+        unit_label=unit,
+    )
+    identity = PersonIdentity.objects.for_user(user).filter(person=person).first()
+    return {
+        "person": person,
+        "identity": identity,
+        "results": results,
+        "assessments": [(a, a.reasons(lang)) for a in assessments],
+        "latest": latest,
+        "next_step": str(NEXT_STEPS.get(latest.outcome, "")) if latest else "",
+        "chart": chart,
+        "ruleset": ruleset,
+        "family_history": FamilyHistoryEntry.objects.filter(person=person),
+        "genetic_results": GeneticResult.objects.filter(person=person),
+        "consents": Consent.objects.filter(person=person).order_by("-given_on"),
+        "can_enter": user.role == Role.PEDIATRICIAN,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    when: datetime
+    who: str
+    record: str
+    action: str
+    fields: tuple[str, ...]
+
+
+_ACTIONS = {"+": _lazy("created"), "~": _lazy("changed"), "-": _lazy("deleted")}
+
+
+def child_history(*, person: Person, user: Any) -> list[Change]:
+    """Every audited change to the child's records, newest first."""
+    sources: list[tuple[str, Any]] = [
+        (_("Child"), Person.history.filter(id=person.pk)),
+        (_("Consent"), Consent.history.filter(person_id=person.pk)),
+        (_("Lab result"), LabResult.history.filter(person_id=person.pk)),
+        (_("Assessment"), Assessment.history.filter(person_id=person.pk)),
+        (_("Family history"), FamilyHistoryEntry.history.filter(person_id=person.pk)),
+        (_("Genetic result"), GeneticResult.history.filter(person_id=person.pk)),
+    ]
+    if PersonIdentity.objects.for_user(user).filter(person=person).exists():
+        sources.append(
+            (_("Identity"), PersonIdentity.history.filter(person_id=person.pk))
+        )
+    changes = []
+    for label, history in sources:
+        for record in history.select_related("history_user").order_by("history_date"):
+            changed: tuple[str, ...] = ()
+            if record.history_type == "~" and record.prev_record is not None:
+                changed = tuple(record.diff_against(record.prev_record).changed_fields)
+            changes.append(
+                Change(
+                    when=record.history_date,
+                    who=str(record.history_user or _("system")),
+                    record=str(label),
+                    action=str(_ACTIONS.get(record.history_type, record.history_type)),
+                    fields=changed,
+                )
+            )
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes

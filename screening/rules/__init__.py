@@ -1,0 +1,60 @@
+"""Pure FH screening rules: frozen dataclasses in, frozen dataclasses out."""
+
+from screening.rules.ages import age_in_years
+from screening.rules.ldl import resolve_ldl
+from screening.rules.plausibility import Problem, check_panel
+from screening.rules.registry import (
+    ADULT_RULESET_IDS,
+    PAEDIATRIC_RULESET_IDS,
+    RULESETS,
+    RuleSet,
+    UnknownRuleSet,
+    get_ruleset,
+)
+from screening.rules.types import (
+    Case,
+    Evaluation,
+    FamilyHistory,
+    LdlMethod,
+    LipidLoweringTreatment,
+    LipidPanel,
+    Occasion,
+    Outcome,
+    Reason,
+    Sex,
+    Unit,
+    VariantClass,
+    is_genetic_diagnosis,
+)
+from screening.rules.units import Analyte, Operator, Threshold, to_mg_dl, to_mmol_l
+
+__all__ = [
+    "ADULT_RULESET_IDS",
+    "PAEDIATRIC_RULESET_IDS",
+    "RULESETS",
+    "Analyte",
+    "Case",
+    "Evaluation",
+    "FamilyHistory",
+    "LdlMethod",
+    "LipidLoweringTreatment",
+    "LipidPanel",
+    "Occasion",
+    "Operator",
+    "Outcome",
+    "Problem",
+    "Reason",
+    "RuleSet",
+    "Sex",
+    "Threshold",
+    "Unit",
+    "UnknownRuleSet",
+    "VariantClass",
+    "age_in_years",
+    "check_panel",
+    "get_ruleset",
+    "is_genetic_diagnosis",
+    "resolve_ldl",
+    "to_mg_dl",
+    "to_mmol_l",
+]

@@ -1,0 +1,35 @@
+"""Decimal age in years from birth to sample date (DOMAIN §3b)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+
+def _birthday(birth: date, year: int) -> date:
+    """The birthday in `year`; 29 February falls on 28 February in common years."""
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def age_in_years(birth: date, on: date) -> Decimal:
+    """Full years plus the elapsed fraction of the current birthday-year.
+
+    The fifth birthday gives exactly 5, so half-open ranges such as
+    5 <= age < 15 include the 5th birthday and exclude the 15th.
+    """
+    if on < birth:
+        msg = f"sample date {on.isoformat()} is before birth {birth.isoformat()}"
+        raise ValueError(msg)
+    years = on.year - birth.year
+    last = _birthday(birth, on.year)
+    if last > on:
+        years -= 1
+        last = _birthday(birth, on.year - 1)
+    following = _birthday(birth, last.year + 1)
+    elapsed = (on - last).days
+    if elapsed == 0:
+        return Decimal(years)
+    return Decimal(years) + Decimal(elapsed) / Decimal((following - last).days)

@@ -1,0 +1,537 @@
+"""The only writers of screening data: each verb saves its change and the audit row
+(simple-history with the acting user) in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fh_registry.access import visible_practices
+from fh_registry.models import Practice
+from screening import rules
+from screening.assessing import (
+    FLAGGED_OUTCOMES,
+    active_ruleset,
+    assessment_for,
+    build_case,
+    person_facts,
+)
+from screening.models import (
+    Assessment,
+    Consent,
+    ConsentScope,
+    FamilyHistoryEntry,
+    GeneticResult,
+    LabResult,
+    LdlMethod,
+    LpaUnit,
+    Person,
+    PersonIdentity,
+    ResultSource,
+    SampleType,
+    Sex,
+)
+from screening.signals import assessment_recorded
+
+
+def _audited_save(obj: Any, *, acting_user: Any) -> None:
+    obj._history_user = acting_user  # the audit trail must name who
+    obj.full_clean()
+    obj.save()
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityEntry:
+    given_name: str
+    family_name: str
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@transaction.atomic
+def register_child(
+    *,
+    acting_user: Any,
+    practice: Practice,
+    sex: str,
+    birth_date: date,
+    practice_patient_number: str,
+    identity: IdentityEntry,
+    consent_given_on: date,
+    consent_given_by: str = "",
+) -> Person:
+    """Register a child with identity and screening consent in one step.
+
+    A child is only screened with consent, so consent is part of registration.
+    """
+    if not visible_practices(acting_user).filter(pk=practice.pk).exists():
+        raise ValidationError(
+            {"practice": ValidationError("Not one of your practices.", code="scope")}
+        )
+    if sex not in Sex.values:
+        raise ValidationError(
+            {"sex": ValidationError("Sex must be F or M.", code="sex")}
+        )
+    if birth_date > consent_given_on:
+        raise ValidationError(
+            {
+                "consent_given_on": ValidationError(
+                    "Consent cannot predate the birth date.", code="consent_date"
+                )
+            }
+        )
+    number = practice_patient_number.strip()
+    if (
+        number
+        and Person.objects.filter(
+            practice=practice, practice_patient_number=number
+        ).exists()
+    ):
+        raise ValidationError(
+            {
+                "practice_patient_number": ValidationError(
+                    "This practice already has a child with this patient number.",
+                    code="duplicate_patient_number",
+                )
+            }
+        )
+    person = Person(
+        practice=practice,
+        sex=sex,
+        birth_date=birth_date,
+        practice_patient_number=number,
+    )
+    _audited_save(person, acting_user=acting_user)
+    _audited_save(
+        PersonIdentity(person=person, **_fields(identity)),
+        acting_user=acting_user,
+    )
+    _audited_save(
+        Consent(
+            person=person,
+            scope=ConsentScope.SCREENING,
+            given_on=consent_given_on,
+            given_by=consent_given_by,
+        ),
+        acting_user=acting_user,
+    )
+    return person
+
+
+def _fields(identity: IdentityEntry) -> dict[str, str]:
+    return {name: getattr(identity, name) for name in identity.__slots__}
+
+
+def has_screening_consent(person: Person, *, on: date) -> bool:
+    return (
+        Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
+        .in_force(on=on)
+        .exists()
+    )
+
+
+@transaction.atomic
+def record_family_history(
+    *, acting_user: Any, person: Person, code: str, detail: str = ""
+) -> FamilyHistoryEntry:
+    entry = FamilyHistoryEntry.objects.filter(person=person, code=code).first()
+    if entry is None:
+        entry = FamilyHistoryEntry(person=person, code=code)
+    entry.detail = detail
+    try:
+        _audited_save(entry, acting_user=acting_user)
+    except IntegrityError as error:  # a concurrent save of the same code
+        raise ValidationError(
+            {"code": ValidationError("Already recorded.", code="duplicate")}
+        ) from error
+    return entry
+
+
+@transaction.atomic
+def record_genetic_result(
+    *,
+    acting_user: Any,
+    person: Person,
+    gene: str,
+    hgvs_c: str,
+    acmg_class: str,
+    lab: str,
+    report_date: date,
+    hgvs_p: str = "",
+    transcript: str = "",
+) -> GeneticResult:
+    """Record a reported variant; GenDG §12 retention is ten years from the report."""
+    try:
+        retain_until = report_date.replace(year=report_date.year + 10)
+    except ValueError:  # 29 February
+        retain_until = report_date.replace(year=report_date.year + 10, day=28)
+    result = GeneticResult(
+        person=person,
+        gene=gene.strip().upper(),
+        hgvs_c=hgvs_c.strip(),
+        hgvs_p=hgvs_p.strip(),
+        transcript=transcript.strip(),
+        acmg_class=acmg_class,
+        lab=lab.strip(),
+        report_date=report_date,
+        retain_until=retain_until,
+        entered_by=acting_user,
+    )
+    _audited_save(result, acting_user=acting_user)
+    return result
+
+
+# --- Lab results ------------------------------------------------------------------
+
+LAB_VALUE_FIELDS = (
+    "total_cholesterol",
+    "hdl_cholesterol",
+    "ldl_cholesterol",
+    "triglycerides",
+    "non_hdl_cholesterol",
+)
+_MAX_DECIMAL_PLACES = 4
+_MAX_VALUE = Decimal("100000")
+
+
+@dataclass(frozen=True, slots=True)
+class LabEntry:
+    """One sample as entered: values in `unit`, Decimal from the entered text."""
+
+    sample_date: date
+    sample_type: str
+    unit: str
+    fasting: bool | None = None
+    total_cholesterol: Decimal | None = None
+    hdl_cholesterol: Decimal | None = None
+    ldl_cholesterol: Decimal | None = None
+    ldl_method: str = "direct"
+    triglycerides: Decimal | None = None
+    non_hdl_cholesterol: Decimal | None = None
+    lipoprotein_a: Decimal | None = None
+    lipoprotein_a_unit: str = ""
+    tsh_mu_l: Decimal | None = None
+    lab_sample_id: str = ""
+    secondary_cause: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResult:
+    lab_result: LabResult
+    assessment: Assessment
+    created: bool  # False when an idempotent retry returned the earlier result
+
+
+def _field_error(field: str, message: str, code: str, **params: Any) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code, params=params)})
+
+
+def check_lab_entry(
+    entry: LabEntry, *, person: Person, confirm_extreme: bool = False
+) -> rules.LipidPanel:
+    """Every problem of an entry at once, keyed by field, with stable codes.
+
+    Implausible values are refused; extreme-but-possible ones need an explicit
+    confirmation (DOMAIN §3d). Messages are in the active language.
+    """
+    problems = _shape_problems(entry, person=person) + _number_problems(entry)
+    if not problems:
+        lang = translation.get_language() or "en"
+        problems = [
+            (problem.field, problem.text(lang[:2]), _problem_code(problem))
+            for problem in rules.check_panel(lab_panel(entry))
+            if problem.severity == "error" or not confirm_extreme
+        ]
+    if problems:
+        errors: dict[str, list[ValidationError]] = {}
+        for field, message, code in problems:
+            errors.setdefault(field, []).append(ValidationError(message, code=code))
+        raise ValidationError(errors)
+    return lab_panel(entry)
+
+
+Problems = list[tuple[str, str, str]]  # field, message, code
+
+
+def _shape_problems(entry: LabEntry, *, person: Person) -> Problems:
+    problems: Problems = []
+    if entry.unit not in rules.Unit._value2member_map_:
+        problems.append(("unit", _("Unit must be mmol/L or mg/dL."), "unit"))
+    if entry.ldl_method not in rules.LdlMethod._value2member_map_:
+        problems.append(
+            (
+                "ldl_method",
+                _("LDL-C method must be direct, calculated or unknown."),
+                "ldl_method",
+            )
+        )
+    if entry.sample_type not in SampleType.values:
+        problems.append(
+            (
+                "sample_type",
+                _("Sample type must be capillary or venous."),
+                "sample_type",
+            )
+        )
+    if entry.sample_date < person.birth_date:
+        problems.append(
+            (
+                "sample_date",
+                _("The sample date lies before the date of birth."),
+                "before_birth",
+            )
+        )
+    if entry.sample_date > timezone.localdate():
+        problems.append(
+            ("sample_date", _("The sample date lies in the future."), "future")
+        )
+    if (
+        entry.lipoprotein_a is not None
+        and entry.lipoprotein_a_unit not in LpaUnit.values
+    ):
+        problems.append(
+            ("lipoprotein_a_unit", _("Lp(a) unit must be mg/dL or nmol/L."), "lpa_unit")
+        )
+    return problems
+
+
+def _number_problems(entry: LabEntry) -> Problems:
+    problems: Problems = []
+    for name in (*LAB_VALUE_FIELDS, "lipoprotein_a", "tsh_mu_l"):
+        value = getattr(entry, name)
+        if value is None:
+            continue
+        if not value.is_finite() or value < 0 or value >= _MAX_VALUE:
+            problems.append(
+                (
+                    name,
+                    _("%(value)s is not a usable value.") % {"value": value},
+                    "invalid_number",
+                )
+            )
+        elif -int(value.as_tuple().exponent) > _MAX_DECIMAL_PLACES:
+            problems.append(
+                (
+                    name,
+                    _("At most %(places)d decimal places.")
+                    % {"places": _MAX_DECIMAL_PLACES},
+                    "precision",
+                )
+            )
+    return problems
+
+
+def _problem_code(problem: rules.Problem) -> str:
+    # Warnings and queries block until confirmed; the code says which confirmation.
+    return problem.code if problem.severity == "error" else "needs_confirmation"
+
+
+def lab_panel(entry: LabEntry) -> rules.LipidPanel:
+    return rules.LipidPanel(
+        unit=rules.Unit(entry.unit),
+        total_cholesterol=entry.total_cholesterol,
+        ldl_cholesterol=entry.ldl_cholesterol,
+        ldl_method=rules.LdlMethod(entry.ldl_method),
+        hdl_cholesterol=entry.hdl_cholesterol,
+        triglycerides=entry.triglycerides,
+    )
+
+
+def _si(value: Decimal | None, unit: str, analyte: rules.Analyte) -> Decimal | None:
+    if value is None:
+        return None
+    converted = rules.to_mmol_l(value, rules.Unit(unit), analyte)
+    return converted.quantize(SI_QUANTUM)
+
+
+SI_QUANTUM = Decimal("0.000001")
+
+
+def _new_lab_result(
+    entry: LabEntry, *, person: Person, acting_user: Any, source: str, key: str | None
+) -> LabResult:
+    chol = rules.Analyte.CHOLESTEROL
+    return LabResult(
+        person=person,
+        sample_date=entry.sample_date,
+        sample_type=entry.sample_type,
+        fasting=entry.fasting,
+        lab_sample_id=entry.lab_sample_id.strip(),
+        entered_unit=entry.unit,
+        total_cholesterol_entered=entry.total_cholesterol,
+        hdl_cholesterol_entered=entry.hdl_cholesterol,
+        ldl_cholesterol_entered=entry.ldl_cholesterol,
+        triglycerides_entered=entry.triglycerides,
+        non_hdl_cholesterol_entered=entry.non_hdl_cholesterol,
+        ldl_method=entry.ldl_method,
+        tc_mmol_l=_si(entry.total_cholesterol, entry.unit, chol),
+        hdl_mmol_l=_si(entry.hdl_cholesterol, entry.unit, chol),
+        ldl_mmol_l=_si(entry.ldl_cholesterol, entry.unit, chol),
+        tg_mmol_l=_si(entry.triglycerides, entry.unit, rules.Analyte.TRIGLYCERIDES),
+        non_hdl_mmol_l=_si(entry.non_hdl_cholesterol, entry.unit, chol),
+        lipoprotein_a=entry.lipoprotein_a,
+        lipoprotein_a_unit=entry.lipoprotein_a_unit if entry.lipoprotein_a else "",
+        tsh_mu_l=entry.tsh_mu_l,
+        secondary_cause=entry.secondary_cause.strip(),
+        source=source,
+        entered_by=acting_user,
+        idempotency_key=key,
+    )
+
+
+def _replay(
+    *, acting_user: Any, key: str, person: Person, entry: LabEntry
+) -> RecordedResult | None:
+    earlier = (
+        LabResult.objects.filter(entered_by=acting_user, idempotency_key=key)
+        .select_related("person")
+        .first()
+    )
+    if earlier is None:
+        return None
+    if earlier.person_id != person.pk or earlier.sample_date != entry.sample_date:
+        raise ValidationError(
+            {
+                "idempotency_key": ValidationError(
+                    "This idempotency key was used for a different result.",
+                    code="idempotency_conflict",
+                )
+            }
+        )
+    assessment = earlier.assessments.order_by("pk").first()
+    assert assessment is not None  # every result is assessed in its transaction
+    return RecordedResult(lab_result=earlier, assessment=assessment, created=False)
+
+
+@transaction.atomic
+def record_lab_result(
+    *,
+    acting_user: Any,
+    person: Person,
+    entry: LabEntry,
+    source: str = ResultSource.FORM,
+    confirm_extreme: bool = False,
+    idempotency_key: str | None = None,
+) -> RecordedResult:
+    """Store a result with its history row and an Assessment by the active rule set.
+
+    A later result re-evaluates criteria that need two occasions, since the case
+    is built from all of the child's results up to this one.
+    """
+    if idempotency_key:
+        replay = _replay(
+            acting_user=acting_user, key=idempotency_key, person=person, entry=entry
+        )
+        if replay is not None:
+            return replay
+    if not has_screening_consent(person, on=entry.sample_date):
+        raise _field_error(
+            "person", "No screening consent in force for this child.", "no_consent"
+        )
+    check_lab_entry(entry, person=person, confirm_extreme=confirm_extreme)
+    if (
+        entry.lab_sample_id.strip()
+        and LabResult.objects.filter(
+            person=person,
+            sample_date=entry.sample_date,
+            lab_sample_id=entry.lab_sample_id.strip(),
+        ).exists()
+    ):
+        raise _field_error(
+            "lab_sample_id",
+            "This sample is already recorded for this child.",
+            "duplicate_sample",
+        )
+    result = _new_lab_result(
+        entry,
+        person=person,
+        acting_user=acting_user,
+        source=source,
+        key=idempotency_key or None,
+    )
+    result._history_user = acting_user  # type: ignore[attr-defined]
+    result.save()
+    assessment = assess_lab_result(
+        lab_result=result, acting_user=acting_user, ruleset=active_ruleset()
+    )
+    return RecordedResult(lab_result=result, assessment=assessment, created=True)
+
+
+def assess_lab_result(
+    *, lab_result: LabResult, acting_user: Any, ruleset: rules.RuleSet
+) -> Assessment:
+    """Evaluate a stored result in its series and save the immutable Assessment."""
+    person = lab_result.person
+    series = list(
+        LabResult.objects.filter(person=person, sample_date__lte=lab_result.sample_date)
+        .exclude(sample_date=lab_result.sample_date, pk__gt=lab_result.pk)
+        .order_by("sample_date", "pk")
+    )
+    codes, classes = person_facts(person.pk)
+    case = build_case(
+        sex=person.sex,
+        birth_date=person.birth_date,
+        results=series,
+        family_codes=codes,
+        variant_classes=classes,
+    )
+    evaluation = ruleset.evaluate(case)
+    if (
+        lab_result.ldl_cholesterol_entered is None
+        and evaluation.ldl_source == "friedewald"
+    ):
+        lab_result.ldl_computed_here = True
+        lab_result.ldl_method = LdlMethod.CALCULATED
+        lab_result.ldl_mmol_l = (
+            evaluation.ldl_mmol_l.quantize(SI_QUANTUM)
+            if evaluation.ldl_mmol_l is not None
+            else None
+        )
+        lab_result._history_user = acting_user  # type: ignore[attr-defined]
+        lab_result.save(update_fields=["ldl_computed_here", "ldl_method", "ldl_mmol_l"])
+    assessment = assessment_for(
+        evaluation, case=case, lab_result=lab_result, acting_user=acting_user
+    )
+    assessment._history_user = acting_user  # type: ignore[attr-defined]
+    assessment.save()
+    if assessment.outcome in FLAGGED_OUTCOMES:
+        assessment_recorded.send(sender=Assessment, assessment=assessment)
+    return assessment
+
+
+@transaction.atomic
+def register_parent(
+    *,
+    acting_user: Any,
+    child: Person,
+    sex: str,
+    birth_date: date,
+    identity: IdentityEntry,
+) -> Person:
+    """Register a child's mother (F) or father (M) and link the pedigree."""
+    link = "mother" if sex == Sex.FEMALE else "father"
+    if getattr(child, f"{link}_id") is not None:
+        raise _field_error(
+            link, f"This child's {link} is already registered.", "exists"
+        )
+    if birth_date >= child.birth_date:
+        raise _field_error("birth_date", "A parent is born before the child.", "order")
+    parent = Person(practice=child.practice, sex=sex, birth_date=birth_date)
+    _audited_save(parent, acting_user=acting_user)
+    _audited_save(
+        PersonIdentity(person=parent, **_fields(identity)), acting_user=acting_user
+    )
+    setattr(child, link, parent)
+    child._history_user = acting_user  # type: ignore[attr-defined]
+    child.save(update_fields=[link])
+    return parent

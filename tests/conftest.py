@@ -1,0 +1,58 @@
+"""Shared fixtures: the demo cast and a child in each demo practice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import personas
+
+
+@pytest.fixture
+def cast(db: Any) -> dict[str, Any]:
+    return personas.cast()
+
+
+@pytest.fixture
+def ped_a(cast: dict[str, Any]) -> Any:
+    return cast["ped_a"]
+
+
+@pytest.fixture
+def ped_b(cast: dict[str, Any]) -> Any:
+    return cast["ped_b"]
+
+
+@pytest.fixture
+def coord(cast: dict[str, Any]) -> Any:
+    return cast["coord"]
+
+
+@pytest.fixture
+def epi(cast: dict[str, Any]) -> Any:
+    return cast["epi"]
+
+
+@pytest.fixture
+def administrator(cast: dict[str, Any]) -> Any:
+    return cast["admin"]
+
+
+@pytest.fixture
+def child_a(ped_a: Any) -> Any:
+    """Anna, a child of DEMO-A."""
+    return personas.register_child(ped_a, practice_code="DEMO-A", number="A-1")
+
+
+@pytest.fixture
+def child_b(ped_b: Any) -> Any:
+    """Ben, a child of DEMO-B."""
+    return personas.register_child(
+        ped_b,
+        practice_code="DEMO-B",
+        number="B-1",
+        sex="M",
+        given_name="Ben",
+        family_name="Bauer",
+    )

@@ -1,0 +1,58 @@
+"""The cast, named as in seed_demo: ped_a, ped_b, coord, epi, admin."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from fh_registry.demo import ensure_demo_cast
+from fh_registry.models import Practice, User
+from screening import services
+from screening.models import Person
+
+PASSWORD = "demo"
+
+
+def cast() -> dict[str, User]:
+    return ensure_demo_cast(password=PASSWORD)
+
+
+def register_child(
+    user: Any,
+    *,
+    practice_code: str = "DEMO-A",
+    number: str = "A-1",
+    sex: str = "F",
+    birth_date: date = date(2016, 3, 1),
+    given_name: str = "Anna",
+    family_name: str = "Huber",
+    consent_given_on: date | None = None,
+) -> Person:
+    return services.register_child(
+        acting_user=user,
+        practice=Practice.objects.get(code=practice_code),
+        sex=sex,
+        birth_date=birth_date,
+        practice_patient_number=number,
+        identity=services.IdentityEntry(given_name=given_name, family_name=family_name),
+        consent_given_on=consent_given_on or timezone.localdate() - timedelta(days=30),
+    )
+
+
+def lab_entry(**overrides: Any) -> services.LabEntry:
+    values: dict[str, Any] = {
+        "sample_date": timezone.localdate() - timedelta(days=1),
+        "sample_type": "capillary",
+        "unit": "mmol/L",
+        "fasting": False,
+        "total_cholesterol": Decimal("4.2"),
+        "hdl_cholesterol": Decimal("1.4"),
+        "ldl_cholesterol": Decimal("2.4"),
+        "ldl_method": "direct",
+        "triglycerides": Decimal("0.9"),
+    }
+    values.update(overrides)
+    return services.LabEntry(**values)
