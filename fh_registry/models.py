@@ -118,3 +118,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.kwargs}"
+
+
+SYSTEM_USERNAME = "registry-system"
+
+
+def get_system_user() -> User:
+    """The account that batch jobs act as when no person started them (audit trail)."""
+    user, _created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.ADMINISTRATOR, "is_active": False},
+    )
+    if _created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -167,7 +167,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Registry ---------------------------------------------------------------
-ACTIVE_PAEDIATRIC_RULESET = env.str("ACTIVE_PAEDIATRIC_RULESET", default="eas2015")
+ACTIVE_PAEDIATRIC_RULESET = env.str("ACTIVE_PAEDIATRIC_RULESET", default="eas2026")
 DEMO_DATA_ALLOWED = not PRODUCTION
 LOST_TO_FOLLOW_UP_MONTHS = env.int("LOST_TO_FOLLOW_UP_MONTHS", default=18)
 SMALL_CELL_MINIMUM = env.int("SMALL_CELL_MINIMUM", default=10)

@@ -154,6 +154,7 @@ def record_family_history(
         raise ValidationError(
             {"code": ValidationError("Already recorded.", code="duplicate")}
         ) from error
+    _reassess_latest(person=person, acting_user=acting_user)
     return entry
 
 
@@ -188,7 +189,20 @@ def record_genetic_result(
         entered_by=acting_user,
     )
     _audited_save(result, acting_user=acting_user)
+    _reassess_latest(person=person, acting_user=acting_user)
     return result
+
+
+def _reassess_latest(*, person: Person, acting_user: Any) -> Assessment | None:
+    """New family or genetic facts change the picture: assess the latest result."""
+    latest = (
+        LabResult.objects.filter(person=person).order_by("-sample_date", "-pk").first()
+    )
+    if latest is None:
+        return None
+    return assess_lab_result(
+        lab_result=latest, acting_user=acting_user, ruleset=active_ruleset()
+    )
 
 
 # --- Lab results ------------------------------------------------------------------
@@ -434,7 +448,8 @@ def record_lab_result(
         )
         if replay is not None:
             return replay
-    if not has_screening_consent(person, on=entry.sample_date):
+    # Consent governs processing: it must be in force when the result is recorded.
+    if not has_screening_consent(person, on=timezone.localdate()):
         raise _field_error(
             "person", "No screening consent in force for this child.", "no_consent"
         )

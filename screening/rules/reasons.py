@@ -175,8 +175,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{low}–{high} {unit}",
     ),
     "ldl_exceeds_tc": (
-        "LDL-C {ldl} {unit} exceeds TC {tc} {unit}",
-        "LDL-C {ldl} {unit} ist größer als Gesamtcholesterin {tc} {unit}",
+        "LDL-C {ldl} {unit} cannot exceed total cholesterol {tc} {unit}",
+        "LDL-C {ldl} {unit} kann nicht über dem Gesamtcholesterin {tc} {unit} liegen",
     ),
     "ldl_exceeds_non_hdl": (
         "LDL-C {ldl} {unit} exceeds non-HDL-C {non_hdl} {unit} (TC − HDL-C) by "
@@ -185,8 +185,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "mehr als {margin} {unit}",
     ),
     "hdl_exceeds_tc": (
-        "HDL-C {hdl} {unit} exceeds TC {tc} {unit}",
-        "HDL-C {hdl} {unit} ist größer als Gesamtcholesterin {tc} {unit}",
+        "HDL-C {hdl} {unit} cannot exceed total cholesterol {tc} {unit}",
+        "HDL-C {hdl} {unit} kann nicht über dem Gesamtcholesterin {tc} {unit} liegen",
     ),
     "ldl_above_300_mg_dl": (
         "LDL-C {value} {unit} {op} {limit} {limit_unit}{limit_note}: very high, "

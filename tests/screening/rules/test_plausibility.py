@@ -119,7 +119,10 @@ def test_rejected_case_names_problem_and_has_no_alerts():
     result = get_ruleset("vroni").evaluate(person("5.1", tc="5.0", hdl="0.9", age="9"))
     assert result.outcome is Outcome.REJECTED
     assert result.alerts == ()
-    assert result.reasons_text("en")[0] == "LDL-C 5.1 mmol/L exceeds TC 5.0 mmol/L"
+    assert (
+        result.reasons_text("en")[0]
+        == "LDL-C 5.1 mmol/L cannot exceed total cholesterol 5.0 mmol/L"
+    )
 
 
 def test_warnings_become_alerts_and_hofh_is_raised_above_10():
