@@ -200,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EntryUnitEnum": "screening.models.EntryUnit",
+        "LpaUnitEnum": "screening.models.LpaUnit",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

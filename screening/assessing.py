@@ -21,19 +21,32 @@ def active_ruleset() -> rules.RuleSet:
     return rules.get_ruleset(settings.ACTIVE_PAEDIATRIC_RULESET)
 
 
+def as_entered(value: Decimal | None) -> Decimal | None:
+    """The stored value without the column's padding zeros (7.5300 -> 7.53).
+
+    Comparisons do not depend on it; reasons then show the number as reported.
+    """
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 def panel_of(result: LabResult) -> rules.LipidPanel:
     """The panel exactly as entered: rules read the entered value and unit."""
+    computed = result.ldl_computed_here  # Friedewald by us: the engine recomputes it
     return rules.LipidPanel(
         unit=rules.Unit(result.entered_unit),
-        total_cholesterol=result.total_cholesterol_entered,
-        ldl_cholesterol=(
-            None if result.ldl_computed_here else result.ldl_cholesterol_entered
-        ),
-        ldl_method=rules.LdlMethod(result.ldl_method)
-        if not result.ldl_computed_here
-        else rules.LdlMethod.UNKNOWN,
-        hdl_cholesterol=result.hdl_cholesterol_entered,
-        triglycerides=result.triglycerides_entered,
+        total_cholesterol=as_entered(result.total_cholesterol_entered),
+        ldl_cholesterol=None
+        if computed
+        else as_entered(result.ldl_cholesterol_entered),
+        ldl_method=rules.LdlMethod.UNKNOWN
+        if computed
+        else rules.LdlMethod(result.ldl_method),
+        hdl_cholesterol=as_entered(result.hdl_cholesterol_entered),
+        triglycerides=as_entered(result.triglycerides_entered),
     )
 
 

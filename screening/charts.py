@@ -25,6 +25,7 @@ class ChartPoint:
 class ChartLine:
     y: float
     label: str
+    label_x: float = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,16 @@ def ldl_chart(
         for (day, _), value in zip(series, values, strict=True)
     )
     path = "M " + " L ".join(f"{p.x} {p.y}" for p in points)
+    # Labels step right one by one so that close thresholds stay readable.
     lines = tuple(
-        ChartLine(round(y_of(limit), 1), f"{label} {limit:g} {unit_label}")
-        for limit, (_, label) in zip(limits, thresholds, strict=True)
+        ChartLine(
+            round(y_of(limit), 1),
+            f"{label} {limit:.4g} {unit_label}",
+            LEFT + 4 + index * 120,
+        )
+        for index, (limit, (_, label)) in enumerate(
+            zip(limits, thresholds, strict=True)
+        )
     )
     step = top / 4
     ticks = tuple(

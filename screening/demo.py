@@ -31,15 +31,20 @@ class DemoSummary:
     children_total: int
 
 
-def _lipids(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    """TC, HDL-C, LDL-C, TG in mmol/L: mostly normal, some high, a few FH-like."""
+def draw_ldl_mmol_l(rng: random.Random) -> float:
+    """Mostly normal, some high (VRONI: 6.6 % at or above 3.36), a few FH-like."""
     draw = rng.random()
-    if draw < 0.01:
-        ldl = rng.uniform(4.5, 8.0)
-    elif draw < 0.08:
-        ldl = rng.uniform(3.3, 4.8)
-    else:
-        ldl = max(1.0, rng.gauss(2.4, 0.55))
+    if draw < 0.02:
+        return rng.uniform(4.5, 8.0)
+    if draw < 0.08:
+        return rng.uniform(3.3, 4.8)
+    return max(1.0, rng.gauss(2.4, 0.55))
+
+
+def _lipids(
+    rng: random.Random, ldl: float
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """TC, HDL-C, LDL-C, TG in mmol/L around the given LDL-C."""
     hdl = max(0.8, rng.gauss(1.5, 0.3))
     tg = max(0.4, rng.gauss(0.9, 0.35))
     tc = ldl + hdl + tg / 2.2 + rng.uniform(-0.1, 0.1)
@@ -49,9 +54,9 @@ def _lipids(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal]:
 
 
 def _entry(
-    rng: random.Random, *, sample_date: date, in_mg_dl: bool
+    rng: random.Random, *, sample_date: date, in_mg_dl: bool, ldl_mmol_l: float
 ) -> services.LabEntry:
-    tc, hdl, ldl, tg = _lipids(rng)
+    tc, hdl, ldl, tg = _lipids(rng, ldl_mmol_l)
     unit = "mmol/L"
     if in_mg_dl:
         unit = "mg/dL"
@@ -167,10 +172,11 @@ def _seed_child(
             code=rng.choice(("parent_high_cholesterol", "parent_premature_chd")),
             detail="Angabe der Eltern",
         )
+    ldl = draw_ldl_mmol_l(rng)
     recorded = services.record_lab_result(
         acting_user=user,
         person=child,
-        entry=_entry(rng, sample_date=first, in_mg_dl=in_mg_dl),
+        entry=_entry(rng, sample_date=first, in_mg_dl=in_mg_dl, ldl_mmol_l=ldl),
         confirm_extreme=True,
     )
     if (
@@ -181,6 +187,11 @@ def _seed_child(
         services.record_lab_result(
             acting_user=user,
             person=child,
-            entry=_entry(rng, sample_date=today, in_mg_dl=in_mg_dl),
+            entry=_entry(
+                rng,
+                sample_date=today,
+                in_mg_dl=in_mg_dl,
+                ldl_mmol_l=ldl * rng.uniform(0.9, 1.08),  # a repeat stays close
+            ),
             confirm_extreme=True,
         )

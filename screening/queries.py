@@ -54,7 +54,8 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
         value = rules.to_mmol_l(
             threshold.value, threshold.unit, rules.Analyte.CHOLESTEROL
         )
-        lines.append((value, threshold.label))
+        label = threshold.label.rsplit("criterion ", 1)[-1]
+        lines.append((value, label if label != threshold.label else "LDL-C"))
     return lines
 
 
