@@ -134,7 +134,7 @@ def assessment_for(
 ) -> Assessment:
     """An unsaved Assessment carrying the evaluation, its reasons in both languages."""
     return Assessment(
-        person_id=lab_result.person_id,
+        person=lab_result.person,
         lab_result=lab_result,
         ruleset_id=evaluation.ruleset_id,
         ruleset_version=evaluation.ruleset_version,

@@ -233,6 +233,8 @@ class LabResultOutput(serializers.ModelSerializer):
     def get_assessment(self, result: LabResult) -> dict[str, Any] | None:
         """The assessment made when the result was recorded (by the rule set then
         active); later reassessments are listed under /assessments/."""
+        if "assessment" in self.context:
+            return AssessmentOutput(self.context["assessment"], context=self.context).data
         assessments = list(result.assessments.all())  # prefetched in lists
         if not assessments:
             return None

@@ -132,9 +132,10 @@ class LabResultViewSet(PersonDataViewSet):
             confirm_extreme=confirm,
             idempotency_key=request.headers.get("Idempotency-Key") or None,
         )
-        result = self.get_queryset().get(pk=recorded.lab_result.pk)
+        context = self.get_serializer_context()
+        context["assessment"] = recorded.assessment  # already in hand: no re-read
         return Response(
-            LabResultOutput(result, context=self.get_serializer_context()).data,
+            LabResultOutput(recorded.lab_result, context=context).data,
             status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
         )
 

@@ -1,0 +1,308 @@
+"""Capture throughput: lab results POSTed through the API to gunicorn on PostgreSQL.
+
+Measures, in one run and side by side on loopback:
+  (a) POST /api/v1/lab-results/ (validation, history, assessment) at 8 clients,
+  (b) GET /healthz through the same stack (the floor: one SELECT per request),
+  (c) the child page with 20 results at 8 clients.
+Goals (issue 5): p95 < 50 ms and >= 200 results/s for (a); p95 < 50 ms for (c).
+
+    .venv/bin/python benchmarks/api_capture.py [--requests 2000] [--clients 8]
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth); creates and drops a throwaway
+database `fh_bench_api`. Every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB_NAME = "fh_bench_api"
+PORT = 8765
+TIME_CAP_S = 120.0
+
+
+def recreate_database() -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def drop_database() -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+        DJANGO_ENV="local",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        CELERY_BROKER_URL="",
+    )
+    return env
+
+
+def prepare(children: int) -> dict[str, str]:
+    """Migrate, create the cast, children, a token and a child with 20 results."""
+    os.environ.update(server_env())
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fh_registry.settings"
+    sys.path.insert(0, str(ROOT))
+    import django  # noqa: PLC0415 - settings come from the environment set above
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+
+    from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415
+    from fh_registry.models import Practice  # noqa: PLC0415
+    from screening import services  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    ped_a = ensure_demo_cast(password="demo")["ped_a"]
+    practice = Practice.objects.get(code="DEMO-A")
+    pseudonyms = []
+    for n in range(children):
+        child = services.register_child(
+            acting_user=ped_a,
+            practice=practice,
+            sex="F" if n % 2 else "M",
+            birth_date=date(2015, 1, 1) + timedelta(days=n % 1500),
+            practice_patient_number=f"BENCH-{n:05d}",
+            identity=services.IdentityEntry(given_name="Kind", family_name=f"Nr{n}"),
+            consent_given_on=date(2026, 1, 10),
+        )
+        pseudonyms.append(child.pseudonym)
+    page_child = services.register_child(
+        acting_user=ped_a,
+        practice=practice,
+        sex="F",
+        birth_date=date(2014, 6, 1),
+        practice_patient_number="BENCH-PAGE",
+        identity=services.IdentityEntry(given_name="Seite", family_name="Zwanzig"),
+        consent_given_on=date(2025, 1, 10),
+    )
+    for n in range(20):
+        services.record_lab_result(
+            acting_user=ped_a,
+            person=page_child,
+            entry=services.LabEntry(
+                sample_date=date(2025, 2, 1) + timedelta(days=14 * n),
+                sample_type="venous",
+                unit="mmol/L",
+                total_cholesterol=Decimal("6.9"),
+                hdl_cholesterol=Decimal("1.3"),
+                ldl_cholesterol=Decimal("4.9") + Decimal(n) / 100,
+                triglycerides=Decimal("1.0"),
+            ),
+        )
+    session = SessionStore()
+    session["_auth_user_id"] = str(ped_a.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = ped_a.get_session_auth_hash()
+    session.create()
+    token, _ = Token.objects.get_or_create(user=ped_a)
+    return {
+        "token": token.key,
+        "session": session.session_key or "",
+        "page_child": page_child.pseudonym,
+        "pseudonyms": json.dumps(pseudonyms),
+    }
+
+
+def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "fh_registry.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env(),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)  # the server is still starting; bounded by the deadline
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+Request = Callable[[http.client.HTTPConnection, int], int]
+
+
+def run_load(request: Request, *, total: int, clients: int) -> dict[str, float]:
+    """`total` requests over `clients` keep-alive connections; latencies in ms."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    per_client = total // clients
+    deadline = time.monotonic() + TIME_CAP_S
+
+    def client(index: int) -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        for n in range(per_client):
+            if time.monotonic() > deadline:
+                break
+            start = time.perf_counter()
+            status = request(conn, index * per_client + n)
+            mine.append((time.perf_counter() - start) * 1000)
+            bad += status >= 300
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "failures": failures,
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1],
+    }
+
+
+def post_result(token: str, pseudonyms: list[str]) -> Request:
+    def request(conn: http.client.HTTPConnection, n: int) -> int:
+        body = json.dumps(
+            {
+                "person": pseudonyms[n % len(pseudonyms)],
+                "sample_date": str(
+                    date(2026, 2, 1) + timedelta(days=n // len(pseudonyms))
+                ),
+                "sample_type": "capillary",
+                "unit": "mg/dL" if n % 2 else "mmol/L",
+                "total_cholesterol": "190" if n % 2 else "4.9",
+                "hdl_cholesterol": "55" if n % 2 else "1.4",
+                "ldl_cholesterol": "120" if n % 2 else "3.1",
+                "triglycerides": "80" if n % 2 else "0.9",
+                "lab_sample_id": f"S-{n}",
+            }
+        )
+        conn.request(
+            "POST",
+            "/api/v1/lab-results/",
+            body=body,
+            headers={
+                "Authorization": f"Token {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-{n}",
+            },
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    return request
+
+
+def get(path: str, headers: dict[str, str]) -> Request:
+    def request(conn: http.client.HTTPConnection, n: int) -> int:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    return request
+
+
+def report(name: str, figures: dict[str, float]) -> None:
+    print(
+        f"{name:<34} {figures['requests']:>6.0f} req  {figures['failures']:>4.0f} failed"
+        f"  {figures['per_s']:>8.1f} req/s  p50 {figures['p50_ms']:>6.1f} ms"
+        f"  p95 {figures['p95_ms']:>6.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--children", type=int, default=500)
+    args = parser.parse_args()
+
+    recreate_database()
+    try:
+        fixture = prepare(args.children)
+        server = start_gunicorn(args.workers)
+        try:
+            pseudonyms = json.loads(fixture["pseudonyms"])
+            token = fixture["token"]
+            floor = run_load(
+                get("/healthz", {}), total=args.requests, clients=args.clients
+            )
+            capture = run_load(
+                post_result(token, pseudonyms),
+                total=args.requests,
+                clients=args.clients,
+            )
+            page = run_load(
+                get(
+                    f"/screening/children/{fixture['page_child']}/",
+                    {"Cookie": f"sessionid={fixture['session']}"},
+                ),
+                total=max(args.requests // 4, args.clients),
+                clients=args.clients,
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        drop_database()
+
+    print(
+        f"gunicorn {args.workers} workers, {args.clients} clients, PostgreSQL, loopback"
+    )
+    report("(b) GET /healthz (floor)", floor)
+    report("(a) POST /api/v1/lab-results/", capture)
+    report("(c) child page, 20 results", page)
+    print(
+        f"capture vs floor: {capture['per_s'] / floor['per_s']:.2f}x the floor's rate; "
+        f"goals: >= 200 results/s and p95 < 50 ms -> "
+        f"{'met' if capture['per_s'] >= 200 and capture['p95_ms'] < 50 else 'NOT met'}; "
+        f"child page p95 < 50 ms -> {'met' if page['p95_ms'] < 50 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
