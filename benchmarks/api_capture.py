@@ -247,7 +247,8 @@ def get(path: str, headers: dict[str, str]) -> Request:
 
 def report(name: str, figures: dict[str, float]) -> None:
     print(
-        f"{name:<34} {figures['requests']:>6.0f} req  {figures['failures']:>4.0f} failed"
+        f"{name:<34} {figures['requests']:>6.0f} req"
+        f"  {figures['failures']:>4.0f} failed"
         f"  {figures['per_s']:>8.1f} req/s  p50 {figures['p50_ms']:>6.1f} ms"
         f"  p95 {figures['p95_ms']:>6.1f} ms"
     )
@@ -296,11 +297,11 @@ def main() -> None:
     report("(b) GET /healthz (floor)", floor)
     report("(a) POST /api/v1/lab-results/", capture)
     report("(c) child page, 20 results", page)
+    capture_met = capture["per_s"] >= 200 and capture["p95_ms"] < 50
     print(
         f"capture vs floor: {capture['per_s'] / floor['per_s']:.2f}x the floor's rate; "
-        f"goals: >= 200 results/s and p95 < 50 ms -> "
-        f"{'met' if capture['per_s'] >= 200 and capture['p95_ms'] < 50 else 'NOT met'}; "
-        f"child page p95 < 50 ms -> {'met' if page['p95_ms'] < 50 else 'NOT met'}"
+        f"goal >= 200/s, p95 < 50 ms: {'met' if capture_met else 'NOT met'}; "
+        f"child page p95 < 50 ms: {'met' if page['p95_ms'] < 50 else 'NOT met'}"
     )
 
 
