@@ -475,7 +475,22 @@ def record_lab_result(
         key=idempotency_key or None,
     )
     result._history_user = acting_user  # type: ignore[attr-defined]
-    result.save()
+    try:
+        with transaction.atomic():  # savepoint: a lost race must not poison the rest
+            result.save()
+    except IntegrityError as error:
+        # A concurrent retry with the same key (or the same sample) won the race.
+        if idempotency_key:
+            replay = _replay(
+                acting_user=acting_user, key=idempotency_key, person=person, entry=entry
+            )
+            if replay is not None:
+                return replay
+        raise _field_error(
+            "lab_sample_id",
+            _("This sample is already recorded for this child."),
+            "duplicate_sample",
+        ) from error
     assessment = assess_lab_result(
         lab_result=result, acting_user=acting_user, ruleset=active_ruleset()
     )

@@ -234,7 +234,8 @@ class LabResultOutput(serializers.ModelSerializer):
         """The assessment made when the result was recorded (by the rule set then
         active); later reassessments are listed under /assessments/."""
         if "assessment" in self.context:
-            return AssessmentOutput(self.context["assessment"], context=self.context).data
+            recorded = self.context["assessment"]
+            return AssessmentOutput(recorded, context=self.context).data
         assessments = list(result.assessments.all())  # prefetched in lists
         if not assessments:
             return None
