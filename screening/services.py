@@ -427,7 +427,6 @@ def _replay(
     return RecordedResult(lab_result=earlier, assessment=assessment, created=False)
 
 
-@transaction.atomic
 def record_lab_result(
     *,
     acting_user: Any,
@@ -442,6 +441,41 @@ def record_lab_result(
     A later result re-evaluates criteria that need two occasions, since the case
     is built from all of the child's results up to this one.
     """
+    try:
+        return _record_lab_result(
+            acting_user=acting_user,
+            person=person,
+            entry=entry,
+            source=source,
+            confirm_extreme=confirm_extreme,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError as error:
+        # A concurrent request with the same key (or the same sample) won the race;
+        # our transaction (or savepoint, when nested) is rolled back by now.
+        if idempotency_key:
+            replay = _replay(
+                acting_user=acting_user, key=idempotency_key, person=person, entry=entry
+            )
+            if replay is not None:
+                return replay
+        raise _field_error(
+            "lab_sample_id",
+            _("This sample is already recorded for this child."),
+            "duplicate_sample",
+        ) from error
+
+
+@transaction.atomic
+def _record_lab_result(
+    *,
+    acting_user: Any,
+    person: Person,
+    entry: LabEntry,
+    source: str,
+    confirm_extreme: bool,
+    idempotency_key: str | None,
+) -> RecordedResult:
     if idempotency_key:
         replay = _replay(
             acting_user=acting_user, key=idempotency_key, person=person, entry=entry
@@ -451,7 +485,7 @@ def record_lab_result(
     # Consent governs processing: it must be in force when the result is recorded.
     if not has_screening_consent(person, on=timezone.localdate()):
         raise _field_error(
-            "person", "No screening consent in force for this child.", "no_consent"
+            "person", _("No screening consent in force for this child."), "no_consent"
         )
     check_lab_entry(entry, person=person, confirm_extreme=confirm_extreme)
     if (
@@ -464,7 +498,7 @@ def record_lab_result(
     ):
         raise _field_error(
             "lab_sample_id",
-            "This sample is already recorded for this child.",
+            _("This sample is already recorded for this child."),
             "duplicate_sample",
         )
     result = _new_lab_result(
@@ -475,22 +509,7 @@ def record_lab_result(
         key=idempotency_key or None,
     )
     result._history_user = acting_user  # type: ignore[attr-defined]
-    try:
-        with transaction.atomic():  # savepoint: a lost race must not poison the rest
-            result.save()
-    except IntegrityError as error:
-        # A concurrent retry with the same key (or the same sample) won the race.
-        if idempotency_key:
-            replay = _replay(
-                acting_user=acting_user, key=idempotency_key, person=person, entry=entry
-            )
-            if replay is not None:
-                return replay
-        raise _field_error(
-            "lab_sample_id",
-            _("This sample is already recorded for this child."),
-            "duplicate_sample",
-        ) from error
+    result.save()
     assessment = assess_lab_result(
         lab_result=result, acting_user=acting_user, ruleset=active_ruleset()
     )
