@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fh_registry.models import Role
 from screening import rules
@@ -27,21 +27,23 @@ from screening.models import (
 CHOLESTEROL_MG_DL_PER_MMOL_L = Decimal("38.67")
 
 NEXT_STEPS = {
-    "definite": _lazy(
+    "definite": gettext_lazy(
         "Refer to a paediatric lipid clinic; start cascade testing of the parents."
     ),
-    "positive": _lazy(
+    "positive": gettext_lazy(
         "Repeat fasting venous lipids in 4–12 weeks, exclude secondary causes, "
         "offer genetic counselling and testing."
     ),
-    "repeat_needed": _lazy("Repeat LDL-C after 3 months of diet to confirm."),
-    "needs_direct_ldl": _lazy(
+    "repeat_needed": gettext_lazy("Repeat LDL-C after 3 months of diet to confirm."),
+    "needs_direct_ldl": gettext_lazy(
         "Measure LDL-C directly: the calculated value is not usable."
     ),
-    "deferred": _lazy("Re-test once the secondary cause is treated."),
-    "negative": _lazy("No follow-up needed from this screen."),
-    "not_eligible": _lazy("Outside the rule set's age range: assess clinically."),
-    "rejected": _lazy("Check the values: the result was implausible."),
+    "deferred": gettext_lazy("Re-test once the secondary cause is treated."),
+    "negative": gettext_lazy("No follow-up needed from this screen."),
+    "not_eligible": gettext_lazy(
+        "Outside the rule set's age range: assess clinically."
+    ),
+    "rejected": gettext_lazy("Check the values: the result was implausible."),
 }
 
 
@@ -108,7 +110,11 @@ class Change:
     fields: tuple[str, ...]
 
 
-_ACTIONS = {"+": _lazy("created"), "~": _lazy("changed"), "-": _lazy("deleted")}
+_ACTIONS = {
+    "+": gettext_lazy("created"),
+    "~": gettext_lazy("changed"),
+    "-": gettext_lazy("deleted"),
+}
 
 
 def child_history(*, person: Person, user: Any) -> list[Change]:

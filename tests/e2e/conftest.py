@@ -35,6 +35,12 @@ def browser_type_launch_args(
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # The registry's users work in German first; journeys switch to English.
+    return {**browser_context_args, "locale": "de-DE"}
+
+
 @pytest.fixture
 def login(live_server: Any, page: Any) -> Any:
     def _login(username: str, password: str = "demo") -> Any:

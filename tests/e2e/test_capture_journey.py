@@ -16,7 +16,7 @@ def test_register_enter_positive_result_and_see_field_error(
     cast: Any, live_server: Any, login: Any
 ) -> None:
     page = login("ped_a")
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_role("link", name="Register a child").first.click()
     page.get_by_label("Practice patient number").fill("A-5001")
     page.get_by_label("Given name").fill("Lena")
