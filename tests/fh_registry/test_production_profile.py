@@ -14,7 +14,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+        if key
+        not in {
+            "DJANGO_ENV",
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests only
+        }
     }
     environment.update(env)
     return subprocess.run(
