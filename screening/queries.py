@@ -63,9 +63,7 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
 
 def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any]:
     results = list(
-        LabResult.objects.filter(person=person)
-        .prefetch_related("assessments")
-        .order_by("sample_date", "pk")
+        LabResult.objects.filter(person=person).order_by("sample_date", "pk")
     )
     assessments = list(
         Assessment.objects.filter(person=person)
