@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("screening/imports/", include("screening.imports.urls")),
     path("screening/", include("screening.urls")),
     path("followup/", include("followup.urls")),
     path("statistics/", include("epidemiology.urls")),

@@ -460,6 +460,12 @@ class ImportBatch(models.Model):
     rows_imported = models.PositiveIntegerField(default=0)
     rows_skipped = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Percent done while the import runs.")
+    )
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("Language of the row-error reasons.")
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -485,8 +491,14 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.status})"
 
 
+class RowErrorKind(models.TextChoices):
+    REJECTED = "rejected", _("rejected")
+    WARNING = "warning", _("imported with warning")
+    SKIPPED = "skipped", _("skipped")
+
+
 class ImportRowError(models.Model):
-    """A rejected row: line number, column and reason, for the error report."""
+    """A rejected, skipped or flagged row: line, column and reason, for the report."""
 
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.CASCADE, related_name="row_errors"
@@ -496,6 +508,9 @@ class ImportRowError(models.Model):
     value = models.CharField(max_length=200, blank=True)
     code = models.CharField(max_length=40)
     reason = models.TextField()
+    kind = models.CharField(
+        max_length=10, choices=RowErrorKind.choices, default=RowErrorKind.REJECTED
+    )
 
     class Meta:
         ordering = ["line", "pk"]

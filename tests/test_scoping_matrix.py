@@ -16,7 +16,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from fh_registry.models import Practice
 from screening import services
+from screening.models import ImportBatch
 from tests import personas
 
 ROLES = ("anonymous", "ped_a", "ped_b", "coord", "epi", "admin")
@@ -105,6 +107,32 @@ MATRIX = [
         lambda o: f"/api/v1/genetic-results/{o['genetic_a'].pk}/",
         _api({"ped_a", "coord", "admin"}),
     ),
+    Row(
+        "imports:batch-list",
+        lambda o: "/screening/imports/",
+        _page({"ped_a", "ped_b", "coord"}),
+    ),
+    Row(
+        "imports:batch-detail",
+        lambda o: f"/screening/imports/{o['batch_a'].pk}/",
+        _page({"ped_a", "coord"}),
+    ),
+    Row(
+        "imports:batch-status",
+        lambda o: f"/screening/imports/{o['batch_a'].pk}/status/",
+        _page({"ped_a", "coord"}),
+    ),
+    Row(
+        "imports:batch-report",
+        lambda o: f"/screening/imports/{o['batch_a'].pk}/report.csv",
+        _page({"ped_a", "coord"}),
+    ),
+    Row("import-batch-list", lambda o: "/api/v1/imports/", _api(PERSON_READERS)),
+    Row(
+        "import-batch-detail",
+        lambda o: f"/api/v1/imports/{o['batch_a'].pk}/",
+        _api({"ped_a", "coord", "admin"}),
+    ),
     Row("followup:queue", lambda o: "/followup/queue/", _page({"coord"})),
     Row("epidemiology:overview", lambda o: "/statistics/", _page({"epi", "admin"})),
     Row("api-root", lambda o: "/api/v1/", _api(ALL_USERS)),
@@ -160,6 +188,13 @@ def objects(cast: dict[str, Any]) -> dict[str, Any]:
             lab="Lab",
             report_date=date(2026, 1, 5),
         )
+        objects[f"batch_{key}"] = ImportBatch.objects.create(
+            practice=Practice.objects.get(code=code),
+            file_name=f"{key}.csv",
+            sha256=key * 64,
+            uploaded_by=cast[user],
+            status="completed",
+        )
     return objects
 
 
@@ -174,15 +209,16 @@ def test_route_answers_each_role(
     if response.status_code == 302 and role == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
     if response.status_code == 200 and row.route.endswith("-list"):
-        # Lists hold exactly the in-scope children: never the other practice's.
+        # Lists hold exactly the in-scope records: never the other practice's.
         body = response.content.decode()
         for key in ("a", "b"):
-            pseudonym = objects[f"child_{key}"].pseudonym
-            assert (pseudonym in body) == (key in LIST_SCOPE[role]), (
-                row.route,
-                role,
-                key,
+            marker = (
+                objects[f"batch_{key}"].file_name
+                if "batch" in row.route
+                else objects[f"child_{key}"].pseudonym
             )
+            visible = key in LIST_SCOPE[role]
+            assert (marker in body) == visible, (row.route, role, key)
 
 
 def _named_routes(patterns: list[Any], namespace: str = "") -> set[str]:

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from screening.api import views
+from screening.imports.api import ImportBatchViewSet
 
 
 def register(router: DefaultRouter) -> None:
@@ -12,3 +13,4 @@ def register(router: DefaultRouter) -> None:
     router.register(
         "genetic-results", views.GeneticResultViewSet, basename="genetic-result"
     )
+    router.register("imports", ImportBatchViewSet, basename="import-batch")

@@ -1,0 +1,379 @@
+"""Throughput of the lab-file import against PostgreSQL, side by side.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fh_registry \
+        python benchmarks/import_results.py [--rows 100000] [--compare-rows 10000]
+
+Creates a throwaway database `fh_bench` next to DATABASE_URL's, migrates it,
+generates a realistic lab file (about 2 % bad rows, children with one or two
+samples, both units, some LDL-C left for Friedewald) and measures:
+
+  (a) our pipeline (`start_import` + `run_import`, fast path): parse, validate,
+      assess, write persons, results, assessments and their history;
+  (b) a raw psycopg COPY of the same file into a plain unindexed table: the floor;
+  (c) django-import-export with a LabResult resource (per-row save + history),
+      on `--compare-rows` rows, extrapolated;
+  (d) bulk_create_with_history of LabResults with per-row validation (our row
+      parser + model full_clean), no assessments, on `--compare-rows` rows.
+
+Prints rows/s, the ratios a/b and a/c, and peak RSS; drops `fh_bench` at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import environ
+import psycopg
+
+BENCH_DB = "fh_bench"
+HEADER = (
+    "practice_patient_id,sex,birth_date,sample_date,sample_type,fasting,unit,"
+    "total_cholesterol,hdl_cholesterol,ldl_cholesterol,ldl_method,triglycerides,"
+    "lab_sample_id,lipoprotein_a"
+)
+BAD_ROWS = (
+    "{id},X,2015-01-01,2025-03-01,venous,no,mmol/L,4.2,1.3,2.4,direct,0.9,{sid},",
+    "{id},F,2015-01-01,2025-03-01,venous,no,mmol/L,4.0,1.3,5.3,direct,0.9,{sid},",
+    "{id},F,2015-01-01,2099-03-01,venous,no,mmol/L,4.2,1.3,2.4,direct,0.9,{sid},",
+    "{id},F,2015-01-01,2025-03-01,venous,no,mmol/L,4.2x,1.3,2.4,direct,0.9,{sid},",
+)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(path: Path, rows: int, seed: int = 2026) -> None:
+    """A lab file: 2 % bad rows, ~20 % of children with a second sample."""
+    rng = random.Random(seed)
+    start = date(2025, 1, 1)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER + "\n")
+        child = 0
+        for index in range(rows):
+            repeat = index % 5 == 4  # every fifth row: the previous child again
+            if not repeat:
+                child += 1
+            patient = f"L{child:07d}"
+            sample_id = f"S{index:08d}"
+            if rng.random() < 0.02:
+                out.write(rng.choice(BAD_ROWS).format(id=patient, sid=sample_id))
+                out.write("\n")
+                continue
+            sex = "FM"[child % 2]
+            birth = date(2012, 1, 1) + timedelta(days=child % 3000)
+            sample = start + timedelta(days=(index * 7) % 600 + (30 if repeat else 0))
+            ldl = max(
+                1.2, rng.gauss(2.6, 0.7) + (rng.random() < 0.06) * rng.uniform(1, 3)
+            )
+            hdl, tg = rng.uniform(1.0, 1.8), rng.uniform(0.4, 2.2)
+            tc = ldl + hdl + tg / 2.2 + rng.uniform(0.0, 0.2)
+            ldl_text, method = f"{ldl:.2f}", rng.choice(("direct", "direct", ""))
+            if rng.random() < 0.1:
+                ldl_text, method = "", ""
+            if index % 2:
+                values = f"{tc:.2f},{hdl:.2f},{ldl_text},{method},{tg:.2f}"
+                unit = "mmol/L"
+            else:
+                ldl_mg = f"{ldl * 38.67:.0f}" if ldl_text else ""
+                values = (
+                    f"{tc * 38.67:.0f},{hdl * 38.67:.0f},{ldl_mg},{method},"
+                    f"{tg * 88.57:.0f}"
+                )
+                unit = "mg/dL"
+            fasting = rng.choice(("yes", "no"))
+            out.write(
+                f"{patient},{sex},{birth.isoformat()},{sample.isoformat()},"
+                f"capillary,{fasting},{unit},{values},{sample_id},\n"
+            )
+
+
+def admin_params() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at PostgreSQL (the fast path is measured)")
+    config = environ.Env.db_url_config(url)
+    return {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
+
+
+def recreate_database(params: dict[str, Any], *, drop_only: bool = False) -> None:
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if not drop_only:
+            admin.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def timed(label: str, rows: int, run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - started
+    rate = rows / seconds
+    print(f"{label:<58}{rows:>8} rows {seconds:>8.2f} s {rate:>10,.0f} rows/s")
+    return rate
+
+
+def raw_copy(path: Path, params: dict[str, Any]) -> None:
+    """(b) the physical floor: COPY the file into a plain unindexed table."""
+    columns = ", ".join(f"{name} text" for name in HEADER.split(","))
+    with psycopg.connect(dbname=BENCH_DB, **params) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE raw_floor ({columns})")
+        with (
+            cur.copy("COPY raw_floor FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as source,
+        ):
+            while block := source.read(1 << 20):
+                copy.write(block)
+
+
+def head(path: Path, rows: int, target: Path) -> Path:
+    with path.open() as source, target.open("w") as out:
+        for index, line in enumerate(source):
+            if index > rows:
+                break
+            out.write(line)
+    return target
+
+
+def our_pipeline(path: Path) -> Any:
+    """(a) the command's steps: store + hash, then the fast-path import."""
+    from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415
+    from fh_registry.models import Practice  # noqa: PLC0415
+    from screening.imports.pipeline import run_import, start_import  # noqa: PLC0415
+
+    user = ensure_demo_cast(password="bench")["ped_a"]
+    with path.open("rb") as source:
+        started = start_import(
+            acting_user=user,
+            practice=Practice.objects.get(code="DEMO-A"),
+            file_name=path.name,
+            chunks=iter(lambda: source.read(1 << 20), b""),
+            language="en",
+            enqueue=False,
+        )
+    return run_import(started.batch.pk)
+
+
+def import_export_rows(path: Path) -> None:
+    """(c) django-import-export: a LabResult resource, rows saved one by one."""
+    import tablib  # noqa: PLC0415
+    from import_export import fields, resources, widgets  # noqa: PLC0415
+
+    from fh_registry.models import User  # noqa: PLC0415
+    from screening.models import LabResult, Person  # noqa: PLC0415
+
+    user = User.objects.get(username="ped_b")
+
+    class LabResultResource(resources.ModelResource):
+        person = fields.Field(
+            attribute="person",
+            column_name="practice_patient_id",
+            widget=widgets.ForeignKeyWidget(Person, "practice_patient_number"),
+        )
+        sample_date = fields.Field(
+            attribute="sample_date",
+            column_name="sample_date",
+            widget=widgets.DateWidget("%Y-%m-%d"),
+        )
+        entered_unit = fields.Field(attribute="entered_unit", column_name="unit")
+        total_cholesterol_entered = fields.Field(
+            attribute="total_cholesterol_entered",
+            column_name="total_cholesterol",
+            widget=widgets.DecimalWidget(),
+        )
+        hdl_cholesterol_entered = fields.Field(
+            attribute="hdl_cholesterol_entered",
+            column_name="hdl_cholesterol",
+            widget=widgets.DecimalWidget(),
+        )
+        ldl_cholesterol_entered = fields.Field(
+            attribute="ldl_cholesterol_entered",
+            column_name="ldl_cholesterol",
+            widget=widgets.DecimalWidget(),
+        )
+        triglycerides_entered = fields.Field(
+            attribute="triglycerides_entered",
+            column_name="triglycerides",
+            widget=widgets.DecimalWidget(),
+        )
+
+        class Meta:
+            model = LabResult
+            fields = (
+                "person", "sample_date", "sample_type", "entered_unit",
+                "total_cholesterol_entered", "hdl_cholesterol_entered",
+                "ldl_cholesterol_entered", "triglycerides_entered", "lab_sample_id",
+            )  # fmt: skip
+            import_id_fields = ()
+            skip_unchanged = False
+
+        def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+            instance.source = "import"
+            instance.entered_by = user
+            instance.ldl_method = "direct"
+
+    dataset = tablib.Dataset().load(path.read_text(), format="csv")
+    LabResultResource().import_data(dataset, dry_run=False, raise_errors=False)
+
+
+def bulk_with_validation(path: Path) -> None:
+    """(d) per-row validation (our parser + full_clean), bulk_create_with_history."""
+    from django.db import transaction  # noqa: PLC0415
+    from simple_history.utils import bulk_create_with_history  # noqa: PLC0415
+
+    from fh_registry.models import Practice, User  # noqa: PLC0415
+    from screening.imports.formats import open_table  # noqa: PLC0415
+    from screening.imports.rows import ParsedRow, parse_row  # noqa: PLC0415
+    from screening.models import LabResult, Person  # noqa: PLC0415
+
+    user = User.objects.get(username="ped_b")
+    practice = Practice.objects.get(code="DEMO-B")
+    persons: dict[str, Person] = {}
+    results: list[LabResult] = []
+    with open_table(path) as table:
+        for line, values, _found in table.rows:
+            if values is None:
+                continue
+            parsed = parse_row(line, values)
+            if not isinstance(parsed, ParsedRow):
+                continue
+            person = persons.setdefault(
+                parsed.patient_number,
+                Person(
+                    sex=parsed.sex,
+                    birth_date=parsed.birth_date,
+                    practice=practice,
+                    practice_patient_number=parsed.patient_number,
+                ),
+            )
+            entry = parsed.entry
+            result = LabResult(
+                person=person,
+                sample_date=entry.sample_date,
+                sample_type=entry.sample_type,
+                fasting=entry.fasting,
+                lab_sample_id=entry.lab_sample_id,
+                entered_unit=entry.unit,
+                total_cholesterol_entered=entry.total_cholesterol,
+                hdl_cholesterol_entered=entry.hdl_cholesterol,
+                ldl_cholesterol_entered=entry.ldl_cholesterol,
+                triglycerides_entered=entry.triglycerides,
+                ldl_method=entry.ldl_method,
+                source="import",
+                entered_by=user,
+            )
+            result.full_clean(
+                exclude=["person", "entered_by", "import_batch"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+            results.append(result)
+    with transaction.atomic():
+        bulk_create_with_history(list(persons.values()), Person, default_user=user)
+        for result in results:
+            result.person_id = result.person.pk
+        bulk_create_with_history(results, LabResult, batch_size=2000, default_user=user)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--compare-rows", type=int, default=10_000)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+
+    params = admin_params()
+    recreate_database(params)
+    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    config["NAME"] = BENCH_DB
+    os.environ["DATABASE_URL"] = (
+        f"postgres://{config.get('USER') or ''}"
+        f"{':' + config['PASSWORD'] if config.get('PASSWORD') else ''}@"
+        f"{config.get('HOST') or ''}:{config.get('PORT') or 5432}/{BENCH_DB}"
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fh_registry.settings")
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    work = Path(tempfile.mkdtemp(prefix="fh-bench-"))
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    try:
+        run(args, params, work)
+    finally:
+        from django.db import connections  # noqa: PLC0415
+
+        connections.close_all()
+        if not args.keep_db:
+            recreate_database(params, drop_only=True)
+
+
+def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    source = work / "lab.csv"
+    generate(source, args.rows)
+    compare = head(source, args.compare_rows, work / "compare.csv")
+    print(f"file: {args.rows} rows, {source.stat().st_size / 1e6:.1f} MB")
+    base_rss = peak_rss_mb()
+
+    batch_holder: dict[str, Any] = {}
+    rate_a = timed(
+        "(a) import_results pipeline (validate+assess+history)",
+        args.rows,
+        lambda: batch_holder.update(batch=our_pipeline(source)),
+    )
+    peak_a = peak_rss_mb()
+    batch = batch_holder["batch"]
+    print(
+        f"    batch {batch.pk} {batch.status}: read {batch.rows_read}, imported "
+        f"{batch.rows_imported}, skipped {batch.rows_skipped}, rejected "
+        f"{batch.rows_rejected}; peak RSS {peak_a:.0f} MB (before: {base_rss:.0f} MB)"
+    )
+    rate_b = timed("(b) raw psycopg COPY into an unindexed table", args.rows,
+                   lambda: raw_copy(source, params))  # fmt: skip
+    rate_c = timed(
+        "(c) django-import-export (LabResult resource, per-row save)",
+        args.compare_rows,
+        lambda: import_export_rows(compare),
+    )
+    rate_d = timed(
+        "(d) bulk_create_with_history + per-row validation",
+        args.compare_rows,
+        lambda: bulk_with_validation(compare),
+    )
+    print(
+        f"ratios: a/b = {rate_a / rate_b:.3f} (floor is {rate_b / rate_a:.1f}x "
+        f"faster), a/c = {rate_a / rate_c:.0f}x, a/d = {rate_a / rate_d:.1f}x"
+    )
+    goals = {
+        "a >= 50,000 rows/s": rate_a >= 50_000,
+        "within 10x of b": rate_b / rate_a <= 10,
+        "a >= 100x c": rate_a / rate_c >= 100,
+        "peak RSS < 300 MB": peak_a < 300,
+    }
+    print(
+        "goals: "
+        + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in goals.items())
+    )
+
+
+if __name__ == "__main__":
+    main()

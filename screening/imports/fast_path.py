@@ -1,0 +1,294 @@
+"""The PostgreSQL import: COPY into staging tables, then set-based INSERT … SELECT.
+
+1. The file is streamed with psycopg 3 `COPY` into an UNLOGGED staging table
+   (one text column per file column), so memory stays flat however big it is.
+2. A server-side cursor reads it back sorted by child, a chunk of children at a
+   time; rows are checked and assessed by the shared code (rows.py, children.py:
+   the rule engine is the one source of thresholds, none is re-typed in SQL), and
+   accepted rows with their results are COPYed into a second staging table.
+3. `INSERT … SELECT` writes persons, lab results, assessments and their
+   simple-history rows (history_user = importing user, change reason "import
+   batch N") in a handful of statements, then the staging tables are dropped.
+
+Everything runs inside the pipeline's transaction on Django's own connection
+(`django.db.connection.connection`), so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from psycopg import sql
+
+from screening.imports import formats
+from screening.imports.children import Accepted
+from screening.imports.pipeline import RunContext, Tally, decide_sorted
+from screening.models import Assessment, LabResult, Person, ResultSource
+
+_RAW = [f"c{index}" for index in range(len(formats.COLUMNS))]
+_ACCEPTED = (
+    ("line", "integer"),
+    ("lab_result_id", "bigint"),
+    ("person_id", "bigint"),
+    ("pseudonym", "text"),
+    ("creates_person", "boolean"),
+    ("patient", "text"),
+    ("sex", "text"),
+    ("birth_date", "date"),
+    ("sample_date", "date"),
+    ("sample_type", "text"),
+    ("fasting", "boolean"),
+    ("lab_sample_id", "text"),
+    ("unit", "text"),
+    ("tc", "numeric"),
+    ("hdl", "numeric"),
+    ("ldl", "numeric"),
+    ("tg", "numeric"),
+    ("lpa", "numeric"),
+    ("lpa_unit", "text"),
+    ("ldl_method", "text"),
+    ("ldl_computed_here", "boolean"),
+    ("tc_si", "numeric"),
+    ("hdl_si", "numeric"),
+    ("ldl_si", "numeric"),
+    ("tg_si", "numeric"),
+    ("ruleset_id", "text"),
+    ("ruleset_version", "text"),
+    ("outcome", "text"),
+    ("criterion", "text"),
+    ("alerts", "text"),
+    ("a_ldl", "numeric"),
+    ("ldl_source", "text"),
+    ("score", "integer"),
+    ("reasons_en", "text"),
+    ("reasons_de", "text"),
+    ("inputs", "text"),
+)
+_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# Persons new to the registry, in file order of their first accepted row.
+_PERSONS = """
+INSERT INTO screening_person
+    (pseudonym, sex, birth_date, practice_id, practice_patient_number, created_at)
+SELECT pseudonym, sex, birth_date, %(practice)s, patient, %(now)s
+FROM {accepted} WHERE creates_person ORDER BY line
+"""
+_RESULTS = """
+INSERT INTO screening_labresult
+    (id, person_id, sample_date, sample_type, fasting, lab_sample_id, entered_unit,
+     total_cholesterol_entered, hdl_cholesterol_entered, ldl_cholesterol_entered,
+     triglycerides_entered, ldl_method, ldl_computed_here, tc_mmol_l, hdl_mmol_l,
+     ldl_mmol_l, tg_mmol_l, lipoprotein_a, lipoprotein_a_unit, secondary_cause,
+     source, import_batch_id, entered_by_id, created_at)
+SELECT a.lab_result_id, COALESCE(a.person_id, p.id), a.sample_date, a.sample_type,
+     a.fasting, a.lab_sample_id, a.unit, a.tc, a.hdl, a.ldl, a.tg, a.ldl_method,
+     a.ldl_computed_here, a.tc_si, a.hdl_si, a.ldl_si, a.tg_si, a.lpa, a.lpa_unit,
+     '', %(source)s, %(batch)s, %(user)s, %(now)s
+FROM {accepted} a
+LEFT JOIN screening_person p ON a.person_id IS NULL AND p.pseudonym = a.pseudonym
+ORDER BY a.line
+"""
+_ASSESSMENTS = """
+INSERT INTO screening_assessment
+    (person_id, lab_result_id, ruleset_id, ruleset_version, outcome, criterion,
+     alerts, ldl_mmol_l, ldl_source, score, reasons_en, reasons_de, inputs,
+     created_by_id, created_at)
+SELECT r.person_id, a.lab_result_id, a.ruleset_id, a.ruleset_version, a.outcome,
+     a.criterion, a.alerts::jsonb, a.a_ldl, a.ldl_source, a.score,
+     a.reasons_en::jsonb, a.reasons_de::jsonb, a.inputs::jsonb, %(user)s, %(now)s
+FROM {accepted} a JOIN screening_labresult r ON r.id = a.lab_result_id
+ORDER BY a.line
+"""
+# The history rows copy what was just written (simple-history's "+" rows).
+_HISTORY = """
+INSERT INTO {history} ({columns}, history_date, history_change_reason,
+    history_type, history_user_id)
+SELECT {selected}, %(now)s, %(reason)s, '+', %(user)s
+FROM {table} t {where} ORDER BY t.id
+"""
+_WHERE = {
+    Person: "JOIN {accepted} a ON a.creates_person AND t.pseudonym = a.pseudonym",
+    LabResult: "WHERE t.import_batch_id = %(batch)s",
+    Assessment: "JOIN {accepted} a ON t.lab_result_id = a.lab_result_id",
+}
+
+
+def _names(ctx: RunContext) -> tuple[sql.Identifier, sql.Identifier]:
+    batch = ctx.batch.pk
+    return (
+        sql.Identifier(f"import_stage_{batch}"),
+        sql.Identifier(f"import_accepted_{batch}"),
+    )
+
+
+def import_table(table: formats.Table, ctx: RunContext) -> Tally:
+    """Import an open file on PostgreSQL inside the caller's transaction."""
+    connection.ensure_connection()
+    raw = connection.connection
+    stage, accepted = _names(ctx)
+    tally = Tally()
+    with raw.cursor() as cursor:
+        _stage_file(cursor, stage, table, ctx, tally)
+        columns = sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+            for name, kind in _ACCEPTED
+        )
+        cursor.execute(
+            sql.SQL("CREATE UNLOGGED TABLE {} ({})").format(accepted, columns)
+        )
+        sequence = _sequence(cursor)
+
+        def write(rows: list[Accepted]) -> None:
+            _write_accepted(cursor, accepted, sequence, rows)
+
+        total = max(tally.read, 1)
+        with raw.cursor(name=f"import_rows_{ctx.batch.pk}") as rows:
+            rows.itersize = ctx.chunk_rows
+            rows.execute(
+                sql.SQL('SELECT line, {} FROM {} ORDER BY c0 COLLATE "C", line').format(
+                    sql.SQL(", ").join(map(sql.Identifier, _RAW)), stage
+                )
+            )
+            decide_sorted(
+                ((row[0], tuple(row[1:])) for row in rows),
+                ctx,
+                tally,
+                write,
+                done=lambda handled: 0.3 + 0.55 * handled / total,
+            )
+        ctx.progress.set(0.86)
+        _insert_all(cursor, accepted, ctx)
+        cursor.execute(sql.SQL("DROP TABLE {}, {}").format(stage, accepted))
+    return tally
+
+
+def _stage_file(
+    cursor: Any,
+    stage: sql.Identifier,
+    table: formats.Table,
+    ctx: RunContext,
+    tally: Tally,
+) -> None:
+    """Stream the file into the raw staging table; malformed rows are rejected."""
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} text").format(sql.Identifier(name)) for name in _RAW
+    )
+    cursor.execute(
+        sql.SQL("CREATE UNLOGGED TABLE {} (line integer NOT NULL, {})").format(
+            stage, columns
+        )
+    )
+    width = len(table.header)
+    size = max(table.size_bytes, 1)
+    copy_sql = sql.SQL("COPY {} (line, {}) FROM STDIN").format(
+        stage, sql.SQL(", ").join(map(sql.Identifier, _RAW))
+    )
+    with cursor.copy(copy_sql) as copy:
+        for line, values, found in table.rows:
+            if values is None:
+                tally.reject_malformed(line, found, width)
+                continue
+            tally.read += 1
+            copy.write_row((line, *values))
+            if not tally.read % 20000:
+                ctx.progress.set(0.3 * table.bytes_read() / size)
+
+
+def _sequence(cursor: Any) -> str:
+    cursor.execute("SELECT pg_get_serial_sequence('screening_labresult', 'id')")
+    return str(cursor.fetchone()[0])
+
+
+def _write_accepted(
+    cursor: Any, accepted: sql.Identifier, sequence: str, rows: list[Accepted]
+) -> None:
+    """COPY a chunk of accepted rows, each with a lab result id drawn in order."""
+    if not rows:
+        return
+    cursor.execute(
+        "SELECT nextval(%s) FROM generate_series(1, %s)", (sequence, len(rows))
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    names = sql.SQL(", ").join(sql.Identifier(name) for name, _ in _ACCEPTED)
+    with cursor.copy(
+        sql.SQL("COPY {} ({}) FROM STDIN").format(accepted, names)
+    ) as copy:
+        for row, lab_result_id in zip(rows, ids, strict=True):
+            copy.write_row(_accepted_row(row, lab_result_id))
+
+
+def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:
+    entry, found = row.entry, row.assessment
+    tc_si, hdl_si, ldl_si, tg_si, _non_hdl = row.si
+    return (
+        row.line,
+        lab_result_id,
+        row.person_id,
+        row.pseudonym,
+        row.creates_person,
+        row.patient_number,
+        row.sex,
+        row.birth_date,
+        entry.sample_date,
+        entry.sample_type,
+        entry.fasting,
+        entry.lab_sample_id,
+        entry.unit,
+        entry.total_cholesterol,
+        entry.hdl_cholesterol,
+        entry.ldl_cholesterol,
+        entry.triglycerides,
+        entry.lipoprotein_a,
+        entry.lipoprotein_a_unit,
+        row.ldl_method,
+        row.ldl_computed_here,
+        tc_si,
+        hdl_si,
+        ldl_si,
+        tg_si,
+        found["ruleset_id"],
+        found["ruleset_version"],
+        found["outcome"],
+        found["criterion"],
+        _DUMP(found["alerts"]),
+        found["ldl_mmol_l"],
+        found["ldl_source"],
+        found["score"],
+        _DUMP(found["reasons_en"]),
+        _DUMP(found["reasons_de"]),
+        _DUMP(found["inputs"]),
+    )
+
+
+def _insert_all(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> None:
+    params = {
+        "practice": ctx.batch.practice_id,
+        "now": ctx.now,
+        "source": ResultSource.IMPORT.value,
+        "batch": ctx.batch.pk,
+        "user": ctx.acting_user.pk,
+        "reason": ctx.change_reason,
+    }
+    for statement, model in (
+        (_PERSONS, Person),
+        (_RESULTS, LabResult),
+        (_ASSESSMENTS, Assessment),
+    ):
+        cursor.execute(sql.SQL(statement).format(accepted=accepted), params)
+        cursor.execute(_history_sql(model, accepted), params)
+
+
+def _history_sql(model: type[Model], accepted: sql.Identifier) -> sql.Composed:
+    """INSERT … SELECT of the "+" history rows for what this batch wrote."""
+    history = model.history.model  # type: ignore[attr-defined]
+    columns = [field.column for field in model._meta.concrete_fields]
+    return sql.SQL(_HISTORY).format(
+        history=sql.Identifier(history._meta.db_table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        selected=sql.SQL(", ").join(sql.Identifier("t", column) for column in columns),
+        table=sql.Identifier(model._meta.db_table),
+        where=sql.SQL(_WHERE[model]).format(accepted=accepted),
+    )

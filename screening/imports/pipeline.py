@@ -1,0 +1,396 @@
+"""The one import pipeline: `start_import` stores and registers a file, `run_import`
+imports it in one transaction, on the fast (PostgreSQL) or the slow path.
+
+All three doors (command, upload page, API) call these two functions. A crash
+part-way rolls the whole batch back: no person, result, assessment or history row
+of a failed batch remains, and the batch is marked failed in a second
+transaction. Row errors never stop a batch; each is listed in the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.text import get_valid_filename
+
+from fh_registry import outbox
+from fh_registry.models import Practice
+from screening import rules
+from screening.assessing import FLAGGED_OUTCOMES, active_ruleset
+from screening.imports import children, formats
+from screening.imports.rows import ParsedRow, RowIssue, malformed_row, parse_row
+from screening.models import Assessment, ImportBatch, ImportRowError, ImportStatus
+from screening.signals import assessment_recorded
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "screening.imports.tasks.run_import_batch"
+LIVE_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.COMPLETED)
+CHUNK_ROWS = 5000
+_LOCK_SPACE = 0x46480  # "FH" + 0x480: advisory-lock namespace of import batches
+
+#: Raw rows sorted by child then line: (line, values in formats.COLUMNS order).
+SortedRows = Iterator[tuple[int, tuple[str, ...]]]
+
+
+def imports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+# --- Starting a batch -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartedImport:
+    batch: ImportBatch
+    duplicate: bool  # True: this file is (being) imported already: `batch` is that one
+
+
+def _store(chunks: Iterable[bytes], file_name: str) -> tuple[Path, str]:
+    """Write the upload under MEDIA_ROOT/imports, hashing it on the way."""
+    folder = imports_dir() / timezone.now().strftime("%Y")
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = get_valid_filename(Path(file_name).name) or "upload"
+    target = folder / f"{uuid.uuid4().hex}_{safe[-100:]}"
+    digest = hashlib.sha256()
+    with target.open("wb") as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            out.write(chunk)
+    return target, digest.hexdigest()
+
+
+def _live_batch(sha256: str) -> ImportBatch | None:
+    return (
+        ImportBatch.objects.filter(sha256=sha256, status__in=LIVE_STATUSES)
+        .order_by("pk")
+        .first()
+    )
+
+
+def start_import(
+    *,
+    acting_user: Any,
+    practice: Practice,
+    file_name: str,
+    chunks: Iterable[bytes],
+    language: str = "",
+    enqueue: bool = True,
+) -> StartedImport:
+    """Store a lab file and register its batch; the import itself runs later.
+
+    The caller has checked that `acting_user` may import into `practice`. A file
+    whose header cannot be read is refused at once (ValidationError on `file`);
+    a file already imported (same SHA-256) is recognised and not registered
+    again. With `enqueue`, `run_import_batch` is published through the outbox,
+    so nothing reaches the broker before the batch is committed.
+    """
+    path, sha256 = _store(chunks, file_name)
+    try:
+        with formats.open_table(path):
+            pass
+    except formats.FileRefused as refusal:
+        path.unlink(missing_ok=True)
+        raise ValidationError(
+            {"file": ValidationError(refusal.message, code=refusal.code)}
+        ) from refusal
+    existing = _live_batch(sha256)
+    if existing is not None:
+        path.unlink(missing_ok=True)
+        return StartedImport(existing, duplicate=True)
+    try:
+        with transaction.atomic():
+            batch = ImportBatch(
+                practice=practice,
+                file_name=Path(file_name).name[:255],
+                file_path=str(path),
+                sha256=sha256,
+                uploaded_by=acting_user,
+                language=language[:8],
+            )
+            batch._history_user = acting_user  # type: ignore[attr-defined]
+            batch.save()
+            if enqueue:
+                # The relay looks the task up by name: make sure it is registered.
+                from screening.imports import tasks  # noqa: F401, PLC0415
+
+                outbox.enqueue(TASK_NAME, batch_id=batch.pk)
+    except IntegrityError:  # the same file, registered a moment ago by another
+        path.unlink(missing_ok=True)
+        existing = _live_batch(sha256)
+        if existing is None:
+            raise
+        return StartedImport(existing, duplicate=True)
+    return StartedImport(batch, duplicate=False)
+
+
+# --- Running a batch --------------------------------------------------------------
+
+
+class Progress:
+    """Percent done, written where pollers can see it while the import runs.
+
+    The import's own transaction is invisible until commit, so on PostgreSQL the
+    figure goes through a second, autocommit connection (a plain UPDATE of a
+    progress column; not audited: it is not clinical data).
+    """
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id, self.percent = batch_id, -1
+        self._conn: Any = None
+        if connection.vendor == "postgresql":
+            import psycopg  # noqa: PLC0415 - PostgreSQL only
+
+            params = connection.settings_dict
+            self._conn = psycopg.connect(
+                dbname=params["NAME"],
+                user=params.get("USER") or None,
+                password=params.get("PASSWORD") or None,
+                host=params.get("HOST") or None,
+                port=params.get("PORT") or None,
+                autocommit=True,
+            )
+
+    def set(self, fraction: float) -> None:
+        percent = max(0, min(99, int(fraction * 100)))
+        if percent == self.percent or self._conn is None:
+            return
+        self.percent = percent
+        self._conn.execute(
+            "UPDATE screening_importbatch SET progress = %s WHERE id = %s",
+            (percent, self.batch_id),
+        )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+@dataclass
+class RunContext:
+    """What a write path needs to import one batch."""
+
+    batch: ImportBatch
+    acting_user: Any
+    change_reason: str
+    ruleset: rules.RuleSet
+    now: datetime
+    chunk_rows: int
+    progress: Progress
+    after_chunk: Callable[[int], None] | None = None
+
+
+@dataclass
+class Tally:
+    read: int = 0
+    imported: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+
+    def reject_malformed(self, line: int, found: int, expected: int) -> None:
+        self.read += 1
+        self.rejected += 1
+        self.issues.append(malformed_row(line, found, expected))
+
+
+def decide_sorted(
+    rows: SortedRows,
+    ctx: RunContext,
+    tally: Tally,
+    write: Callable[[list[children.Accepted]], None],
+    *,
+    done: Callable[[int], float],
+) -> None:
+    """Parse, decide and write rows sorted by child, a chunk of children at a time.
+
+    A chunk holds about `chunk_rows` rows and never splits a child, so each child
+    is decided with all of its rows in file order. `done(rows_so_far)` maps
+    progress to a fraction for the progress bar.
+    """
+    batch: list[ParsedRow] = []
+    current, handled = "", 0
+    for line, values in rows:
+        number = values[0]
+        if number != current and len(batch) >= ctx.chunk_rows:
+            handled += _decide(batch, ctx, tally, write)
+            ctx.progress.set(done(handled))
+            batch = []
+        current = number
+        parsed = parse_row(line, values)
+        if isinstance(parsed, ParsedRow):
+            batch.append(parsed)
+        else:
+            handled += 1
+            tally.rejected += 1
+            tally.issues.extend(parsed)
+    if batch:
+        handled += _decide(batch, ctx, tally, write)
+        ctx.progress.set(done(handled))
+
+
+def _decide(
+    batch: list[ParsedRow],
+    ctx: RunContext,
+    tally: Tally,
+    write: Callable[[list[children.Accepted]], None],
+) -> int:
+    groups = children.group_rows(batch)
+    known = children.load_known(ctx.batch.practice_id, groups)
+    decision = children.decide_chunk(groups, known=known, ruleset=ctx.ruleset)
+    write(decision.accepted)
+    tally.imported += len(decision.accepted)
+    tally.skipped += decision.skipped
+    tally.rejected += decision.rejected
+    tally.issues.extend(decision.issues)
+    if ctx.after_chunk is not None:
+        ctx.after_chunk(tally.imported)
+    return len(batch)
+
+
+def _save(batch: ImportBatch, user: Any, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(batch, name, value)
+    batch._history_user = user  # type: ignore[attr-defined]
+    batch.save(update_fields=list(changes))
+
+
+def _locked(batch_id: int) -> bool:
+    """Only one worker imports a batch (a redelivered task finds it locked)."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite serialises writers anyway
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, batch_id]
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _announce(batch: ImportBatch) -> None:
+    """`assessment_recorded` once per positive/definite assessment of the batch."""
+    flagged = Assessment.objects.filter(
+        lab_result__import_batch=batch, outcome__in=FLAGGED_OUTCOMES
+    ).order_by("pk")
+    for assessment in flagged.iterator(chunk_size=2000):
+        assessment_recorded.send(sender=Assessment, assessment=assessment)
+
+
+def _record_issues(batch: ImportBatch, issues: list[RowIssue]) -> None:
+    ImportRowError.objects.bulk_create(
+        (
+            ImportRowError(
+                batch=batch,
+                line=issue.line,
+                column=issue.column,
+                value=issue.value[:200],
+                code=issue.code,
+                reason=issue.reason,
+                kind=issue.kind,
+            )
+            for issue in sorted(issues, key=lambda issue: issue.line)
+        ),
+        batch_size=2000,
+    )
+
+
+def choose_path(
+    name: str | None = None,
+) -> Callable[[formats.Table, RunContext], Tally]:
+    """The fast path on PostgreSQL, the slow one elsewhere (or when asked for)."""
+    from screening.imports import fast_path, slow_path  # noqa: PLC0415 - cycle
+
+    if name is None:
+        name = "fast" if connection.vendor == "postgresql" else "slow"
+    return fast_path.import_table if name == "fast" else slow_path.import_table
+
+
+def run_import(
+    batch_id: int,
+    *,
+    path: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    after_chunk: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    """Import a registered batch; a batch that is no longer pending is left alone.
+
+    `path` ("fast" or "slow") overrides the choice by database; `after_chunk` is
+    called with the running count of imported rows after each chunk (tests use it
+    to interrupt an import part-way).
+    """
+    batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    if batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        return batch
+    user = batch.uploaded_by
+    _save(batch, user, status=ImportStatus.RUNNING, progress=0)
+    progress = Progress(batch.pk)
+    language = batch.language or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language), transaction.atomic():
+            if not _locked(batch.pk):
+                return batch
+            ctx = RunContext(
+                batch=batch,
+                acting_user=user,
+                change_reason=f"import batch {batch.pk}",
+                ruleset=active_ruleset(),
+                now=timezone.now(),
+                chunk_rows=chunk_rows,
+                progress=progress,
+                after_chunk=after_chunk,
+            )
+            with formats.open_table(Path(batch.file_path)) as table:
+                tally = choose_path(path)(table, ctx)
+            _record_issues(batch, tally.issues)
+            _announce(batch)
+            _save(
+                batch,
+                user,
+                status=ImportStatus.COMPLETED,
+                message="",
+                rows_read=tally.read,
+                rows_imported=tally.imported,
+                rows_skipped=tally.skipped,
+                rows_rejected=tally.rejected,
+                progress=100,
+                finished_at=timezone.now(),
+            )
+    except formats.FileRefused as refusal:
+        _finish(batch, user, ImportStatus.REFUSED, refusal.message)
+    except Exception as error:
+        logger.exception("import batch %s failed", batch.pk)
+        _finish(
+            batch,
+            user,
+            ImportStatus.FAILED,
+            f"The import failed and was rolled back; nothing was imported. ({error})",
+        )
+    finally:
+        progress.close()
+    return batch
+
+
+def _finish(batch: ImportBatch, user: Any, status: str, message: str) -> None:
+    """Record why a batch stopped, after its transaction was rolled back."""
+    _save(
+        batch,
+        user,
+        status=status,
+        message=message[:2000],
+        rows_read=0,
+        rows_imported=0,
+        rows_skipped=0,
+        rows_rejected=0,
+        progress=0,
+        finished_at=timezone.now(),
+    )

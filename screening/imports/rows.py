@@ -1,0 +1,288 @@
+"""One data row of a lab file: from text to a `LabEntry`, or every problem it has.
+
+Row-local checks only (formats, codes, dates, numbers, plausibility). Checks that
+need the registry (known child, consent, duplicates) belong to the pipeline. The
+lab-value checks are the same as the form's: `services.check_lab_entry`, whose
+plausibility limits live in the rule engine (`rules.check_panel`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from screening import rules
+from screening.imports.formats import COLUMNS
+from screening.models import LpaUnit, RowErrorKind
+from screening.services import LabEntry, check_lab_entry, lab_panel
+
+_AT = {name: index for index, name in enumerate(COLUMNS)}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_GERMAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_SEXES = {"f": "F", "m": "M"}
+_SAMPLE_TYPES = {"capillary": "capillary", "venous": "venous"}
+_UNITS = {"mg/dl": "mg/dL", "mmol/l": "mmol/L"}
+_METHODS = {"": "direct", "direct": "direct", "calculated": "calculated"}
+_METHODS["unknown"] = "unknown"
+_BOOLEANS = {
+    "": None,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "ja": True,
+    "nein": False,
+}
+_BOOLEAN_WORDS = "yes, no, true, false, 1, 0, ja, nein"
+_LAB_COLUMNS = (
+    "total_cholesterol",
+    "hdl_cholesterol",
+    "ldl_cholesterol",
+    "triglycerides",
+)
+MAX_PATIENT_ID = 40
+MAX_SAMPLE_ID = 60
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    """A problem of one row, as the error report lists it."""
+
+    line: int
+    column: str
+    value: str
+    code: str
+    reason: str
+    kind: str = RowErrorKind.REJECTED
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    """A row that passed every row-local check; warnings do not block imports."""
+
+    line: int
+    patient_number: str
+    sex: str
+    birth_date: date
+    entry: LabEntry
+    warnings: tuple[RowIssue, ...]
+
+
+@lru_cache(maxsize=16384)
+def parse_date(text: str) -> date | None:
+    """ISO YYYY-MM-DD or German DD.MM.YYYY; None if neither or not a real date."""
+    match = _ISO.fullmatch(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = _GERMAN.fullmatch(text)
+        if not match:
+            return None
+        day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def parse_number(text: str) -> Decimal | None:
+    """A non-negative decimal with point or German comma; None if not one."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    return Decimal(text.replace(",", "."))
+
+
+@dataclass(frozen=True, slots=True)
+class _Born:
+    """What check_lab_entry reads of a person: the date of birth."""
+
+    birth_date: date
+
+
+class _Reader:
+    """Reads one row's cells, collecting a coded issue for every bad one."""
+
+    def __init__(self, line: int, values: tuple[str, ...]) -> None:
+        self.line, self.values = line, values
+        self.issues: list[RowIssue] = []
+
+    def text(self, column: str) -> str:
+        return self.values[_AT[column]]
+
+    def bad(self, column: str, code: str, reason: str) -> None:
+        self.issues.append(
+            RowIssue(self.line, column, self.text(column)[:200], code, reason)
+        )
+
+    def required(self, column: str) -> str:
+        text = self.text(column)
+        if not text:
+            self.bad(column, "missing_value", _("A value is required."))
+        return text
+
+    def choice(self, column: str, allowed: dict[str, Any], words: str) -> Any:
+        text = self.text(column)
+        found = allowed.get(text.lower(), _MISSING)
+        if found is _MISSING:
+            if text:
+                self.bad(column, "invalid_choice", _("Allowed: %s.") % words)
+            else:
+                self.bad(column, "missing_value", _("A value is required."))
+            return None
+        return found
+
+    def day(self, column: str) -> date | None:
+        text = self.required(column)
+        if not text:
+            return None
+        found = parse_date(text)
+        if found is None:
+            self.bad(
+                column,
+                "invalid_date",
+                _("Not a date: use YYYY-MM-DD or DD.MM.YYYY."),
+            )
+        return found
+
+    def number(self, column: str) -> Decimal | None:
+        text = self.text(column)
+        if not text:
+            return None
+        found = parse_number(text)
+        if found is None:
+            self.bad(
+                column,
+                "invalid_number",
+                _("Not a number: digits with a decimal point or comma."),
+            )
+        return found
+
+
+_MISSING = object()
+
+
+def _identity(reader: _Reader) -> tuple[str, str | None, date | None]:
+    patient = reader.required("practice_patient_id")
+    if len(patient) > MAX_PATIENT_ID:
+        reader.bad(
+            "practice_patient_id",
+            "too_long",
+            _("At most %d characters.") % MAX_PATIENT_ID,
+        )
+    sex = reader.choice("sex", _SEXES, "F, M")
+    return patient, sex, reader.day("birth_date")
+
+
+def _entry(reader: _Reader) -> LabEntry | None:
+    sample_date = reader.day("sample_date")
+    sample_type = reader.choice("sample_type", _SAMPLE_TYPES, "capillary, venous")
+    fasting = reader.choice(
+        "fasting", _BOOLEANS, "yes, no, true, false, 1, 0, ja, nein"
+    )
+    unit = reader.choice("unit", _UNITS, "mg/dL, mmol/L")
+    method = reader.choice("ldl_method", _METHODS, "direct, calculated, unknown")
+    tc, hdl, ldl, tg = (reader.number(column) for column in _LAB_COLUMNS)
+    lipoprotein_a = reader.number("lipoprotein_a")
+    sample_id = reader.text("lab_sample_id")
+    if len(sample_id) > MAX_SAMPLE_ID:
+        reader.bad("lab_sample_id", "too_long", _("At most %d characters.") % 60)
+    if all(reader.text(column) == "" for column in _LAB_COLUMNS):
+        reader.bad(
+            "total_cholesterol",
+            "no_values",
+            _("The row has no lipid value at all."),
+        )
+    if reader.issues or sample_date is None:
+        return None
+    return LabEntry(
+        sample_date=sample_date,
+        sample_type=sample_type,
+        unit=unit,
+        fasting=fasting,
+        ldl_method=method,
+        lipoprotein_a=lipoprotein_a,
+        lipoprotein_a_unit=LpaUnit.MG_DL if lipoprotein_a is not None else "",
+        lab_sample_id=sample_id,
+        total_cholesterol=tc,
+        hdl_cholesterol=hdl,
+        ldl_cholesterol=ldl,
+        triglycerides=tg,
+    )
+
+
+def _service_issues(reader: _Reader, error: ValidationError) -> None:
+    for field, errors in error.error_dict.items():
+        column = field if field in _AT else "sample_date"
+        for problem in errors:
+            message = " ".join(str(text) for text in problem.messages)
+            reader.bad(column, problem.code or "invalid", message)
+
+
+def _warnings(line: int, values: tuple[str, ...], entry: LabEntry) -> tuple:
+    """Extreme-but-possible values: imported, and listed in the report."""
+    problems = rules.check_panel(lab_panel(entry))
+    if not problems:
+        return ()
+    lang = (translation.get_language() or "en")[:2]
+    return tuple(
+        RowIssue(
+            line,
+            problem.field,
+            values[_AT[problem.field]],
+            problem.code,
+            problem.text(lang),
+            RowErrorKind.WARNING,
+        )
+        for problem in problems
+        if problem.severity != "error"
+    )
+
+
+def parse_row(line: int, values: tuple[str, ...]) -> ParsedRow | list[RowIssue]:
+    """The row as a LabEntry with the child's identity, or all of its issues."""
+    reader = _Reader(line, values)
+    patient, sex, birth_date = _identity(reader)
+    entry = _entry(reader)
+    if entry is None or sex is None or birth_date is None:
+        return reader.issues
+    try:
+        # Shape, number and plausibility checks exactly as for the form; extreme
+        # values need no confirmation here: the lab measured them (see warnings).
+        check_lab_entry(
+            entry, person=cast(Any, _Born(birth_date)), confirm_extreme=True
+        )
+    except ValidationError as error:
+        _service_issues(reader, error)
+        return reader.issues
+    return ParsedRow(
+        line=line,
+        patient_number=patient,
+        sex=sex,
+        birth_date=birth_date,
+        entry=entry,
+        warnings=_warnings(line, values, entry),
+    )
+
+
+def malformed_row(line: int, found: int, expected: int) -> RowIssue:
+    """A row whose cell count does not match the header."""
+    return RowIssue(
+        line,
+        "",
+        "",
+        "malformed_row",
+        _("The row has %(found)d cells; the header has %(expected)d.")
+        % {"found": found, "expected": expected},
+    )
