@@ -29,7 +29,7 @@ def new_pseudonym() -> str:
     """
     bits = int.from_bytes(secrets.token_bytes(7), "big")
     letters = []
-    for _ in range(10):
+    for _position in range(10):
         bits, index = divmod(bits, len(PSEUDONYM_ALPHABET))
         letters.append(PSEUDONYM_ALPHABET[index])
     return "FH-" + "".join(letters)
