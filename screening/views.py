@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -148,27 +150,45 @@ def _asks_confirmation(error: ValidationError) -> bool:
     )
 
 
-@login_required
-def family_history_create(
-    request: AuthenticatedRequest, pseudonym: str
+def _record_for_child(
+    request: AuthenticatedRequest,
+    pseudonym: str,
+    *,
+    form_class: type[Form],
+    record: Callable[..., object],
+    title: str,
+    saved: str,
 ) -> HttpResponse:
+    """A small form whose data go to one service, then back to the child's page."""
     _require_pediatrician(request)
     person = _child_in_scope(request, pseudonym)
-    form = FamilyHistoryForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_family_history(
-                acting_user=request.user, person=person, **form.cleaned_data
-            )
+            record(acting_user=request.user, person=person, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Family history saved."))
+            messages.success(request, saved)
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(
         request,
         "screening/simple_form.html",
-        {"form": form, "person": person, "title": _("Add family history")},
+        {"form": form, "person": person, "title": title},
+    )
+
+
+@login_required
+def family_history_create(
+    request: AuthenticatedRequest, pseudonym: str
+) -> HttpResponse:
+    return _record_for_child(
+        request,
+        pseudonym,
+        form_class=FamilyHistoryForm,
+        record=services.record_family_history,
+        title=_("Add family history"),
+        saved=_("Family history saved."),
     )
 
 
@@ -176,23 +196,13 @@ def family_history_create(
 def genetic_result_create(
     request: AuthenticatedRequest, pseudonym: str
 ) -> HttpResponse:
-    _require_pediatrician(request)
-    person = _child_in_scope(request, pseudonym)
-    form = GeneticResultForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_genetic_result(
-                acting_user=request.user, person=person, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Genetic result saved."))
-            return redirect("screening:person-detail", pseudonym=person.pseudonym)
-    return render(
+    return _record_for_child(
         request,
-        "screening/simple_form.html",
-        {"form": form, "person": person, "title": _("Add genetic result")},
+        pseudonym,
+        form_class=GeneticResultForm,
+        record=services.record_genetic_result,
+        title=_("Add genetic result"),
+        saved=_("Genetic result saved."),
     )
 
 
