@@ -8,21 +8,24 @@ carries them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from screening.rules.ldl import resolve_ldl, why_no_ldl
-from screening.rules.plausibility import Problem, check_panel
+from screening.rules.plausibility import Problem, check_panel, obviously_fine
 from screening.rules.reasons import Params
 from screening.rules.treatment import estimate_untreated_ldl
 from screening.rules.types import (
     Case,
     Evaluation,
+    LdlMethod,
     Occasion,
     Outcome,
     Reason,
     Unit,
     VariantClass,
+    make_evaluation,
+    make_reason,
 )
 from screening.rules.units import Analyte, Operator, Threshold, to_mmol_l
 
@@ -39,18 +42,39 @@ _GENETIC = (VariantClass.PATHOGENIC, VariantClass.LIKELY_PATHOGENIC)
 _VUS_NOTE = Reason("vus_segregation")
 
 
-@dataclass(frozen=True, slots=True)
 class Reading:
-    """The LDL-C a rule may use from one occasion, in the entered unit."""
+    """The LDL-C a rule may use from one occasion, in the entered unit.
 
-    value: Decimal
-    unit: Unit
-    source: str
-    params_: Params = field(init=False, repr=False, compare=False)
+    A plain slotted class: it is built for every occasion, and the generated
+    __init__ of a frozen dataclass costs more than the rest of the lookup.
+    Treat instances as immutable.
+    """
 
-    def __post_init__(self) -> None:
-        params = (("analyte", "LDL-C"), ("value", self.value), ("unit", self.unit))
-        object.__setattr__(self, "params_", params)
+    __slots__ = ("source", "unit", "value")
+
+    def __init__(self, value: Decimal, unit: Unit, source: str) -> None:
+        self.value = value
+        self.unit = unit
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Reading({self.value!r}, {self.unit!r}, {self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reading):
+            return NotImplemented
+        return (self.value, self.unit, self.source) == (
+            other.value,
+            other.unit,
+            other.source,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def params_(self) -> Params:
+        """Reason params naming this value."""
+        return (("analyte", "LDL-C"), ("value", self.value), ("unit", self.unit))
 
     @property
     def mmol_l(self) -> Decimal:
@@ -107,12 +131,16 @@ def evaluation(
         reasons = reasons + findings.notes
         if decisive is None:
             decisive = latest_usable(findings.readings)
-    return Evaluation(
+    if decisive is None:
+        ldl_mmol_l, source = None, ""
+    else:
+        ldl_mmol_l, source = decisive.mmol_l, decisive.source
+    return make_evaluation(
         outcome,
         criterion,
         alerts,
-        None if decisive is None else decisive.mmol_l,
-        "" if decisive is None else decisive.source,
+        ldl_mmol_l,
+        source,
         info.id,
         info.version,
         tuple(reasons),
@@ -250,3 +278,47 @@ def needs_direct_ldl(case: Case, info: RuleSetInfo, findings: Findings) -> Evalu
     """`needs_direct_ldl`, naming why the latest occasion has no usable LDL-C."""
     reason = why_no_ldl(case.occasions[-1].panel)
     return evaluation(info, Outcome.NEEDS_DIRECT_LDL, "", findings, [reason])
+
+
+_NO_NOTES: tuple[Reason, ...] = ()
+#: Decisions a rule set remembers for `quick_findings` cases; cleared when full.
+DECISION_CACHE_SIZE = 65536
+
+
+def quick_findings(
+    case: Case, info: RuleSetInfo
+) -> tuple[Reading, tuple[str, ...], tuple[Reason, ...]] | None:
+    """The shared steps for the common case, or None to take the full path.
+
+    Common: one untreated occasion whose panel is obviously plausible, an LDL-C
+    the rule may use that is not HoFH range, the age in range, no own variant
+    and no secondary cause. Then `start`, `gather` and `early_outcome` would
+    find exactly (reading, alerts, notes) returned here: no rejection, no
+    early outcome, at most the calculated-LDL-C alert and note.
+    """
+    occasions = case.occasions
+    if len(occasions) != 1 or case.own_variant is not None or case.secondary_cause:
+        return None
+    occasion = occasions[0]
+    age, panel = occasion.age_years, occasion.panel
+    low, high = info.min_age_years, info.max_age_years
+    if (
+        occasion.treatment is not None
+        or (low is not None and age < low)
+        or (high is not None and age >= high)
+        or not obviously_fine(panel)
+    ):
+        return None
+    unit, value = panel.unit, panel.ldl_cholesterol
+    extra: tuple[str, ...] = ()
+    if value is not None and panel.ldl_method is LdlMethod.DIRECT:
+        source = "direct"  # what resolve_ldl answers, without the call
+    else:
+        value, source, extra = resolve_ldl(panel)
+    if value is None or HOFH_THRESHOLD.met(value, unit):
+        return None
+    reading = Reading(value, unit, source)
+    if not extra:
+        return reading, (), _NO_NOTES
+    params = (("value", value), ("unit", unit), ("source", source))
+    return reading, extra, (make_reason("calculated_ldl", params),)

@@ -194,7 +194,7 @@ _SAFE = {unit: _safe_box(unit) for unit in Unit}
 _NONE: tuple[Problem, ...] = ()
 
 
-def _obviously_fine(panel: LipidPanel) -> bool:
+def obviously_fine(panel: LipidPanel) -> bool:
     """Fast path: every value inside its safe box and the panel consistent."""
     tc_lo, tc_hi, ldl_lo, ldl_hi, hdl_lo, hdl_hi, tg_lo, tg_hi = _SAFE[panel.unit]
     tc, ldl = panel.total_cholesterol, panel.ldl_cholesterol
@@ -217,7 +217,7 @@ def _obviously_fine(panel: LipidPanel) -> bool:
 
 def check_panel(panel: LipidPanel) -> tuple[Problem, ...]:
     """Every plausibility problem of `panel`: errors, warnings and queries."""
-    if _obviously_fine(panel):
+    if obviously_fine(panel):
         return _NONE
     return tuple(_ranges(panel) + _consistency(panel) + _warnings(panel))
 

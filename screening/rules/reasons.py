@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from functools import lru_cache
 
 ParamValue = str | int | Decimal
@@ -10,6 +10,8 @@ Params = tuple[tuple[str, ParamValue], ...]
 
 LANGUAGES = ("en", "de")
 _CENT = Decimal("0.01")
+_CENTS_CONTEXT = Context(prec=28)
+_CENTS_FAST_BELOW = 24  # adjusted() + 4 <= 28: the local context keeps prec 28
 
 # code -> (English, German). Placeholders are params; {limit_note} is derived.
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -332,6 +334,10 @@ def format_decimal(value: Decimal, lang: str = "en") -> str:
 
 def cents(value: Decimal) -> str:
     """`value` rounded half-up to 0.01 for display, whatever its size."""
+    if value.is_finite() and value.adjusted() < _CENTS_FAST_BELOW:
+        # What the local context below does for every everyday value, without
+        # the cost of entering a context: precision 28 is enough here.
+        return format(value.quantize(_CENT, ROUND_HALF_UP, _CENTS_CONTEXT), "f")
     with localcontext() as context:
         context.prec = max(28, value.adjusted() + 4)
         return format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
@@ -352,9 +358,16 @@ def _label(value: str, lang: str) -> str:
     return labels.get(value, value)
 
 
-@lru_cache(maxsize=65536)
 def render(code: str, params: Params, lang: str = "en") -> str:
     """The text of reason `code` with `params`, in `lang` ("en" or "de")."""
+    # Decimal("3.1") == Decimal("3.10"): the cache key carries each number's digits
+    # too, so a value is always shown as it was entered, whatever came before.
+    digits = tuple(str(value) for _, value in params if isinstance(value, Decimal))
+    return _render(code, params, lang, digits)
+
+
+@lru_cache(maxsize=65536)
+def _render(code: str, params: Params, lang: str, digits: tuple[str, ...]) -> str:
     if lang not in _LABELS:
         msg = f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}"
         raise ValueError(msg)

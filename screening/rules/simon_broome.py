@@ -23,17 +23,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from screening.rules.assessment import (
+    DECISION_CACHE_SIZE,
     Findings,
     Reading,
     RuleSetInfo,
     early_outcome,
     evaluation,
     needs_direct_ldl,
+    quick_findings,
     start,
 )
 from screening.rules.reasons import Params
-from screening.rules.types import Case, Evaluation, FamilyHistory, Outcome, Reason, Unit
+from screening.rules.types import (
+    Case,
+    Evaluation,
+    FamilyHistory,
+    Outcome,
+    Reason,
+    Unit,
+    make_evaluation,
+    make_reason,
+)
 from screening.rules.units import Analyte, Operator, Threshold
+
+_Limbs = dict[tuple[str, str, Unit], tuple[bool, Reason]]
 
 FAMILY_LIMBS = (
     FamilyHistory.PARENT_PREMATURE_CHD,
@@ -64,12 +77,14 @@ class SimonBroomeRuleSet:
     ldl_limit: Threshold
     notes: tuple[str, ...] = ()
     _info: RuleSetInfo = field(init=False, repr=False)
+    _limbs: _Limbs = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         info = RuleSetInfo(
             self.id, self.version, self.min_age_years, self.max_age_years
         )
         object.__setattr__(self, "_info", info)
+        object.__setattr__(self, "_limbs", {})
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -79,12 +94,57 @@ class SimonBroomeRuleSet:
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g with Simon Broome's criteria."""
         info = self._info
+        quick = quick_findings(case, info)
+        if quick is not None:
+            return self._quick(case, *quick)
         found = start(case, info)
         if isinstance(found, Evaluation):
             return found
         early = early_outcome(case, info, found)
         if early is not None:
             return early
+        return self._classify(case, found)
+
+    def _quick(
+        self,
+        case: Case,
+        reading: Reading,
+        alerts: tuple[str, ...],
+        notes: tuple[Reason, ...],
+    ) -> Evaluation:
+        """One untreated occasion with a usable LDL-C (see `quick_findings`).
+
+        `_lipid_criterion` for that one occasion: the LDL-C limb, else the TC
+        limb; both limb reasons (TC first) when neither is met.
+        """
+        unit = reading.unit
+        met, reason = self._limb("LDL-C", reading.value, unit)
+        if not met:
+            tc = case.occasions[0].panel.total_cholesterol
+            if tc is None:
+                not_met: tuple[Reason, ...] = (reason,)
+            else:
+                met, tc_reason = self._limb("TC", tc, unit)
+                if met:
+                    reason = tc_reason
+                not_met = (tc_reason, reason)
+        if met:
+            found = Findings([reading], alerts, list(notes))
+            return self._decide(case, found, reason, reading)
+        return make_evaluation(
+            Outcome.NEGATIVE,
+            "",
+            alerts,
+            reading.mmol_l,
+            reading.source,
+            self.id,
+            self.version,
+            not_met + notes,
+        )
+
+    def _classify(self, case: Case, found: Findings) -> Evaluation:
+        """Lipid criterion L, then xanthoma and family history."""
+        info = self._info
         lipid = self._lipid_criterion(case, found)
         if isinstance(lipid, list):
             if found.readings[-1] is None:
@@ -129,28 +189,43 @@ class SimonBroomeRuleSet:
     ) -> tuple[Reason, Reading | None] | list[Reason]:
         """(reason, decisive LDL-C) if L is met, else the reasons it is not."""
         not_met: list[Reason] = []
+        latest = case.occasions[-1]
         for occasion, reading in zip(
             reversed(case.occasions), reversed(found.readings), strict=True
         ):
-            if reading is not None and self.ldl_limit.met(reading.value, reading.unit):
-                params = reading.params() + self.ldl_limit.params(reading.unit)
-                return Reason("lipid_criterion_met", params), reading
-            panel, tc = occasion.panel, occasion.panel.total_cholesterol
+            if reading is not None:
+                met, reason = self._limb("LDL-C", reading.value, reading.unit)
+                if met:
+                    return reason, reading
+            tc = occasion.panel.total_cholesterol
             if tc is not None and occasion.treatment is None:
-                tc_params: Params = (
-                    ("analyte", "TC"),
-                    ("value", tc),
-                    ("unit", panel.unit),
-                )
-                tc_params += self.tc_limit.params(panel.unit)
-                if self.tc_limit.met(tc, panel.unit):
-                    return Reason("lipid_criterion_met", tc_params), reading
-                if occasion is case.occasions[-1]:
-                    not_met.append(Reason("lipid_limb_not_met", tc_params))
-            if reading is not None and occasion is case.occasions[-1]:
-                params = reading.params() + self.ldl_limit.params(reading.unit)
-                not_met.append(Reason("lipid_limb_not_met", params))
+                met, tc_reason = self._limb("TC", tc, occasion.panel.unit)
+                if met:
+                    return tc_reason, reading
+                if occasion is latest:
+                    not_met.append(tc_reason)
+            if reading is not None and occasion is latest:
+                not_met.append(reason)
         return not_met
+
+    def _limb(self, analyte: str, value: Decimal, unit: Unit) -> tuple[bool, Reason]:
+        """Whether the TC or LDL-C limb is met by `value`, and the reason saying so.
+
+        Remembered by the value's exact text (str tells 3.0 from 3.00).
+        """
+        key = (analyte, str(value), unit)
+        found = self._limbs.get(key)
+        if found is None:
+            limit = self.ldl_limit if analyte == "LDL-C" else self.tc_limit
+            params: Params = (("analyte", analyte), ("value", value), ("unit", unit))
+            params += limit.params(unit)
+            met = limit.met(value, unit)
+            code = "lipid_criterion_met" if met else "lipid_limb_not_met"
+            found = (met, make_reason(code, params))
+            if len(self._limbs) >= DECISION_CACHE_SIZE:
+                self._limbs.clear()
+            self._limbs[key] = found
+        return found
 
 
 PAEDIATRIC = SimonBroomeRuleSet(

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from screening.rules.assessment import (
+    DECISION_CACHE_SIZE,
     Findings,
     Reading,
     RuleSetInfo,
     early_outcome,
     evaluation,
     needs_direct_ldl,
+    quick_findings,
     start,
 )
 from screening.rules.reasons import Params
@@ -27,10 +29,13 @@ from screening.rules.types import (
     Outcome,
     Reason,
     Unit,
+    make_evaluation,
 )
 from screening.rules.units import Threshold
 
 _NOT_MET = frozenset({"criterion_not_met", "criterion_not_met_family"})
+_Key = tuple[str, Unit, frozenset[FamilyHistory]]
+_Decision = tuple[Outcome, str, tuple[Reason, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +91,14 @@ class ThresholdRuleSet:
     criteria: tuple[Criterion, ...]
     notes: tuple[str, ...] = ()
     _info: RuleSetInfo = field(init=False, repr=False)
+    _decided: dict[_Key, _Decision] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         info = RuleSetInfo(
             self.id, self.version, self.min_age_years, self.max_age_years
         )
         object.__setattr__(self, "_info", info)
+        object.__setattr__(self, "_decided", {})
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -101,6 +108,9 @@ class ThresholdRuleSet:
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g."""
         info = self._info
+        quick = quick_findings(case, info)
+        if quick is not None:
+            return self._quick(case, *quick)
         found = start(case, info)
         if isinstance(found, Evaluation):
             return found
@@ -110,6 +120,42 @@ class ThresholdRuleSet:
         if found.readings[-1] is None:
             return needs_direct_ldl(case, info, found)
         return self._decide(case, found)
+
+    def _quick(
+        self,
+        case: Case,
+        reading: Reading,
+        alerts: tuple[str, ...],
+        notes: tuple[Reason, ...],
+    ) -> Evaluation:
+        """One usable reading: the decision depends only on it and the family.
+
+        The decision is worked out by `_decide` and remembered by the reading's
+        exact text (str tells 3.0 from 3.00, which render differently), unit
+        and family history; the LDL-C is always that reading's.
+        """
+        family = case.family_history
+        if type(family) is not frozenset:  # a set also works, but cannot be a key
+            family = frozenset(family)
+        key = (str(reading.value), reading.unit, family)
+        decided = self._decided.get(key)
+        if decided is None:
+            full = self._decide(case, Findings([reading], (), []))
+            decided = (full.outcome, full.criterion, full.reasons)
+            if len(self._decided) >= DECISION_CACHE_SIZE:
+                self._decided.clear()
+            self._decided[key] = decided
+        outcome, criterion, reasons = decided
+        return make_evaluation(
+            outcome,
+            criterion,
+            alerts,
+            reading.mmol_l,
+            reading.source,
+            self.id,
+            self.version,
+            reasons + notes if notes else reasons,
+        )
 
     def _decide(self, case: Case, found: Findings) -> Evaluation:
         readings = found.readings

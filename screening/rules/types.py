@@ -180,3 +180,59 @@ class Evaluation:
     def reasons_text(self, lang: str = "en") -> tuple[str, ...]:
         """Every reason rendered in `lang`."""
         return tuple(reason.text(lang) for reason in self.reasons)
+
+
+# Internal fast constructors for the hot path. A frozen dataclass's generated
+# __init__ assigns every field through object.__setattr__; setting the slots
+# directly gives the identical instance (same type, fields, equality, hash and
+# repr) for about half the cost. Neither class has a __post_init__ to skip.
+_new = object.__new__
+_set_code, _set_params = (getattr(Reason, name).__set__ for name in ("code", "params"))
+_set_eval = tuple(
+    getattr(Evaluation, name).__set__
+    for name in (
+        "outcome",
+        "criterion",
+        "alerts",
+        "ldl_mmol_l",
+        "ldl_source",
+        "ruleset_id",
+        "ruleset_version",
+        "reasons",
+        "score",
+    )
+)
+
+
+def make_reason(code: str, params: Params = ()) -> Reason:
+    """Reason(code, params), built without the frozen-dataclass __init__."""
+    reason = _new(Reason)
+    _set_code(reason, code)
+    _set_params(reason, params)
+    return reason
+
+
+def make_evaluation(  # noqa: PLR0917 - positional, like Evaluation(...)
+    outcome: Outcome,
+    criterion: str,
+    alerts: tuple[str, ...],
+    ldl_mmol_l: Decimal | None,
+    ldl_source: str,
+    ruleset_id: str,
+    ruleset_version: str,
+    reasons: tuple[Reason, ...],
+    score: int | None = None,
+) -> Evaluation:
+    """Evaluation(...) with the same fields, built without its __init__."""
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _set_eval
+    evaluation = _new(Evaluation)
+    s0(evaluation, outcome)
+    s1(evaluation, criterion)
+    s2(evaluation, alerts)
+    s3(evaluation, ldl_mmol_l)
+    s4(evaluation, ldl_source)
+    s5(evaluation, ruleset_id)
+    s6(evaluation, ruleset_version)
+    s7(evaluation, reasons)
+    s8(evaluation, score)
+    return evaluation
