@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from fh_registry.models import Practice
 from screening.imports.pipeline import run_import, start_import
@@ -18,6 +20,14 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def media(tmp_path: Path, settings: Any) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def english(settings: Any) -> Iterator[None]:
+    """These tests read the English texts; the registry's default is German."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def register(user: Any, source: Path, *, practice_code: str = "DEMO-A") -> Any:
