@@ -82,6 +82,15 @@ def register_child(
         raise ValidationError(
             {"sex": ValidationError("Sex must be F or M.", code="sex")}
         )
+    today = timezone.localdate()
+    if birth_date > today:
+        raise _field_error(
+            "birth_date", _("The date of birth lies in the future."), "future"
+        )
+    if consent_given_on > today:
+        raise _field_error(
+            "consent_given_on", _("The consent date lies in the future."), "future"
+        )
     if birth_date > consent_given_on:
         raise ValidationError(
             {

@@ -294,3 +294,21 @@ def test_list_queries_do_not_grow_with_rows(
     fill(50)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(endpoint).json()["results"]) == 50
+
+
+def test_register_child_born_in_the_future_is_400(ped_a: Any) -> None:
+    response = api(ped_a).post(
+        "/api/v1/persons/",
+        {
+            "practice": "DEMO-A",
+            "practice_patient_number": "A-78",
+            "sex": "M",
+            "birth_date": "2999-01-01",
+            "given_name": "Leo",
+            "family_name": "Huber",
+            "consent_given_on": str(timezone.localdate()),
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["birth_date"][0]["code"] == "future"
