@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,6 +15,8 @@ from django.utils import timezone
 from fh_registry.demo import ensure_demo_cast
 from fh_registry.models import Practice
 from screening import services
+from screening.imports.formats import COLUMNS
+from screening.imports.pipeline import run_import, start_import
 from screening.models import Person
 
 GIVEN_NAMES_F = ("Anna", "Lena", "Mia", "Sophie", "Emilia", "Hannah", "Lea", "Marie")
@@ -23,6 +26,9 @@ FAMILY_NAMES = (
     "Hofmann", "Schneider", "Becker", "Gruber", "Lang", "Winkler", "Brandl", "Ritter",
 )  # fmt: skip
 CHOLESTEROL_MG_PER_MMOL = Decimal("38.67")
+#: Children per practice entered as by hand (with names and families); the rest of
+#: a larger `--children N` arrive as a lab file through the import pipeline.
+HAND_ENTERED_PER_PRACTICE = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,22 +101,68 @@ def seed_children(
     """Create demo children until each demo practice has its share (idempotent)."""
     users = ensure_demo_cast(password=password)
     today = today or timezone.localdate()
-    created = 0
+    demo_children = Person.objects.filter(
+        practice__code__in=("DEMO-A", "DEMO-B")
+    ).exclude(practice_patient_number="")
+    before = demo_children.count()
     for index, (code, username) in enumerate(
         (("DEMO-A", "ped_a"), ("DEMO-B", "ped_b"))
     ):
         practice = Practice.objects.get(code=code)
         share = children // 2 + (children % 2 if index == 0 else 0)
-        created += _seed_practice(
-            practice=practice, user=users[username], share=share, today=today
+        by_hand = min(share, HAND_ENTERED_PER_PRACTICE)
+        _seed_practice(
+            practice=practice, user=users[username], share=by_hand, today=today
         )
-    total = Person.objects.filter(practice__code__in=("DEMO-A", "DEMO-B")).exclude(
-        practice_patient_number=""
+        if share > by_hand:
+            _import_lab_children(
+                practice=practice,
+                user=users[username],
+                numbers=range(by_hand + 1, share + 1),
+                today=today,
+            )
+    total = demo_children.count()
+    return DemoSummary(children_created=total - before, children_total=total)
+
+
+def _import_lab_children(
+    *, practice: Practice, user: Any, numbers: range, today: date
+) -> None:
+    """Children beyond the hand-entered ones arrive as a lab file, through the
+    import pipeline: pseudonymous, assessed and audited, and fast at any scale."""
+    started = start_import(
+        acting_user=user,
+        practice=practice,
+        file_name=f"demo-{practice.code}-{numbers.start}-{numbers.stop - 1}.csv",
+        chunks=_lab_file(practice=practice, numbers=numbers, today=today),
+        enqueue=False,
     )
-    return DemoSummary(children_created=created, children_total=total.count())
+    if not started.duplicate:  # the same demo file again: already imported
+        run_import(started.batch.pk)
+
+
+def _lab_file(*, practice: Practice, numbers: range, today: date) -> Iterator[bytes]:
+    yield (",".join(COLUMNS) + "\n").encode()
+    lines: list[str] = []
+    for number in numbers:
+        patient_number = f"{practice.code}-{number:05d}"
+        rng = random.Random(patient_number)  # noqa: S311 - demo data, not secrets
+        tc, hdl, ldl, tg = _lipids(rng, draw_ldl_mmol_l(rng))
+        birth = today - timedelta(days=rng.randint(5 * 365 + 2, 14 * 365))
+        sample = today - timedelta(days=rng.randint(1, 60))
+        values = [patient_number, rng.choice("FM"), str(birth), str(sample)]
+        values += ["capillary", "no", "mmol/L", str(tc), str(hdl), str(ldl), "direct"]
+        values += [str(tg), f"{patient_number}-1", ""]
+        lines.append(",".join(values))
+        if len(lines) == 5000:
+            yield ("\n".join(lines) + "\n").encode()
+            lines = []
+    if lines:
+        yield ("\n".join(lines) + "\n").encode()
 
 
 def _seed_practice(*, practice: Practice, user: Any, share: int, today: date) -> int:
+    """Hand-entered children (names, consent, some parents), through the services."""
     existing = set(
         Person.objects.filter(practice=practice)
         .exclude(practice_patient_number="")
