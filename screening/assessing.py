@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Value
 
 from screening import rules
 from screening.models import Assessment, FamilyHistoryEntry, GeneticResult, LabResult
@@ -85,17 +86,17 @@ def build_case(
 
 
 def person_facts(person_id: int) -> tuple[list[str], list[str]]:
-    """Family history codes and genetic classes of one person (two queries)."""
-    codes = list(
-        FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
-            "code", flat=True
-        )
+    """Family history codes and genetic classes of one person (one query)."""
+    family = FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
+        Value("family"), "code"
     )
-    classes = list(
-        GeneticResult.objects.filter(person_id=person_id).values_list(
-            "acmg_class", flat=True
-        )
+    genetic = GeneticResult.objects.filter(person_id=person_id).values_list(
+        Value("genetic"), "acmg_class"
     )
+    codes: list[str] = []
+    classes: list[str] = []
+    for kind, value in family.union(genetic, all=True):
+        (codes if kind == "family" else classes).append(value)
     return codes, classes
 
 

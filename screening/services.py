@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -491,20 +492,14 @@ def _record_lab_result(
         )
         if replay is not None:
             return replay
+    consented, duplicate = _consent_and_duplicate(person=person, entry=entry)
     # Consent governs processing: it must be in force when the result is recorded.
-    if not has_screening_consent(person, on=timezone.localdate()):
+    if not consented:
         raise _field_error(
             "person", _("No screening consent in force for this child."), "no_consent"
         )
     check_lab_entry(entry, person=person, confirm_extreme=confirm_extreme)
-    if (
-        entry.lab_sample_id.strip()
-        and LabResult.objects.filter(
-            person=person,
-            sample_date=entry.sample_date,
-            lab_sample_id=entry.lab_sample_id.strip(),
-        ).exists()
-    ):
+    if duplicate:
         raise _field_error(
             "lab_sample_id",
             _("This sample is already recorded for this child."),
@@ -523,6 +518,26 @@ def _record_lab_result(
         lab_result=result, acting_user=acting_user, ruleset=active_ruleset()
     )
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
+
+
+def _consent_and_duplicate(*, person: Person, entry: LabEntry) -> tuple[bool, bool]:
+    """Screening consent in force today, and the same sample stored: one query."""
+    consent = Consent.objects.filter(
+        person=OuterRef("pk"), scope=ConsentScope.SCREENING
+    ).in_force(on=timezone.localdate())
+    sample_id = entry.lab_sample_id.strip()
+    same_sample = LabResult.objects.filter(
+        person=OuterRef("pk"), sample_date=entry.sample_date, lab_sample_id=sample_id
+    )
+    return (
+        Person.objects.filter(pk=person.pk)
+        .annotate(
+            consented=Exists(consent),
+            duplicate=Exists(same_sample) if sample_id else Value(False),
+        )
+        .values_list("consented", "duplicate")
+        .get()
+    )
 
 
 def assess_lab_result(
