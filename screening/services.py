@@ -486,13 +486,15 @@ def _record_lab_result(
     confirm_extreme: bool,
     idempotency_key: str | None,
 ) -> RecordedResult:
-    if idempotency_key:
+    consented, duplicate, retried = _preconditions(
+        person=person, entry=entry, acting_user=acting_user, key=idempotency_key
+    )
+    if retried and idempotency_key:
         replay = _replay(
             acting_user=acting_user, key=idempotency_key, person=person, entry=entry
         )
         if replay is not None:
             return replay
-    consented, duplicate = _consent_and_duplicate(person=person, entry=entry)
     # Consent governs processing: it must be in force when the result is recorded.
     if not consented:
         raise _field_error(
@@ -520,8 +522,11 @@ def _record_lab_result(
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
 
 
-def _consent_and_duplicate(*, person: Person, entry: LabEntry) -> tuple[bool, bool]:
-    """Screening consent in force today, and the same sample stored: one query."""
+def _preconditions(
+    *, person: Person, entry: LabEntry, acting_user: Any, key: str | None
+) -> tuple[bool, bool, bool]:
+    """In one query: screening consent in force today, the same sample already
+    stored, and an earlier result under this idempotency key (a retry)."""
     consent = Consent.objects.filter(
         person=OuterRef("pk"), scope=ConsentScope.SCREENING
     ).in_force(on=timezone.localdate())
@@ -529,15 +534,18 @@ def _consent_and_duplicate(*, person: Person, entry: LabEntry) -> tuple[bool, bo
     same_sample = LabResult.objects.filter(
         person=OuterRef("pk"), sample_date=entry.sample_date, lab_sample_id=sample_id
     )
-    return (
+    same_key = LabResult.objects.filter(entered_by=acting_user, idempotency_key=key)
+    consented, duplicate, retried = (
         Person.objects.filter(pk=person.pk)
         .annotate(
             consented=Exists(consent),
             duplicate=Exists(same_sample) if sample_id else Value(False),
+            retried=Exists(same_key) if key else Value(False),
         )
-        .values_list("consented", "duplicate")
+        .values_list("consented", "duplicate", "retried")
         .get()
     )
+    return bool(consented), bool(duplicate), bool(retried)
 
 
 def assess_lab_result(
