@@ -142,14 +142,6 @@ def _fields(identity: IdentityEntry) -> dict[str, str]:
     return {name: getattr(identity, name) for name in identity.__slots__}
 
 
-def has_screening_consent(person: Person, *, on: date) -> bool:
-    return (
-        Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
-        .in_force(on=on)
-        .exists()
-    )
-
-
 @transaction.atomic
 def record_family_history(
     *, acting_user: Any, person: Person, code: str, detail: str = ""
