@@ -41,6 +41,20 @@ def payload(child: Any, **values: Any) -> dict[str, Any]:
     return body
 
 
+def child_payload(number: str, **values: str) -> dict[str, str]:
+    body = {
+        "practice": "DEMO-A",
+        "practice_patient_number": number,
+        "sex": "F",
+        "birth_date": "2017-05-14",
+        "given_name": "Lena",
+        "family_name": "Huber",
+        "consent_given_on": str(timezone.localdate()),
+    }
+    body.update(values)
+    return body
+
+
 def test_post_returns_the_result_with_its_assessment(ped_a: Any, child_a: Any) -> None:
     response = api(ped_a).post("/api/v1/lab-results/", payload(child_a), format="json")
     assert response.status_code == 201, response.json()
@@ -196,19 +210,7 @@ def test_idempotency_key_reused_for_another_result_is_refused(
 
 
 def test_register_child_by_api(ped_a: Any) -> None:
-    response = api(ped_a).post(
-        "/api/v1/persons/",
-        {
-            "practice": "DEMO-A",
-            "practice_patient_number": "A-77",
-            "sex": "F",
-            "birth_date": "2017-05-14",
-            "given_name": "Lena",
-            "family_name": "Huber",
-            "consent_given_on": str(timezone.localdate()),
-        },
-        format="json",
-    )
+    response = api(ped_a).post("/api/v1/persons/", child_payload("A-77"), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["identity"]["family_name"] == "Huber"
     assert response.json()["pseudonym"].startswith("FH-")
@@ -216,17 +218,7 @@ def test_register_child_by_api(ped_a: Any) -> None:
 
 def test_register_child_in_another_practice_is_404(ped_a: Any) -> None:
     response = api(ped_a).post(
-        "/api/v1/persons/",
-        {
-            "practice": "DEMO-B",
-            "practice_patient_number": "B-77",
-            "sex": "F",
-            "birth_date": "2017-05-14",
-            "given_name": "Lena",
-            "family_name": "Huber",
-            "consent_given_on": str(timezone.localdate()),
-        },
-        format="json",
+        "/api/v1/persons/", child_payload("B-77", practice="DEMO-B"), format="json"
     )
     assert response.status_code == 404
 
@@ -299,15 +291,7 @@ def test_list_queries_do_not_grow_with_rows(
 def test_register_child_born_in_the_future_is_400(ped_a: Any) -> None:
     response = api(ped_a).post(
         "/api/v1/persons/",
-        {
-            "practice": "DEMO-A",
-            "practice_patient_number": "A-78",
-            "sex": "M",
-            "birth_date": "2999-01-01",
-            "given_name": "Leo",
-            "family_name": "Huber",
-            "consent_given_on": str(timezone.localdate()),
-        },
+        child_payload("A-78", sex="M", birth_date="2999-01-01", given_name="Leo"),
         format="json",
     )
     assert response.status_code == 400
