@@ -87,11 +87,16 @@ def build_case(
 
 def person_facts(person_id: int) -> tuple[list[str], list[str]]:
     """Family history codes and genetic classes of one person (one query)."""
-    family = FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
-        Value("family"), "code"
+    # No ORDER BY inside a UNION (SQLite refuses it; GeneticResult has an ordering).
+    family = (
+        FamilyHistoryEntry.objects.filter(person_id=person_id)
+        .order_by()
+        .values_list(Value("family"), "code")
     )
-    genetic = GeneticResult.objects.filter(person_id=person_id).values_list(
-        Value("genetic"), "acmg_class"
+    genetic = (
+        GeneticResult.objects.filter(person_id=person_id)
+        .order_by()
+        .values_list(Value("genetic"), "acmg_class")
     )
     codes: list[str] = []
     classes: list[str] = []
