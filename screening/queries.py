@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,9 +66,11 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
     results = list(
         LabResult.objects.filter(person=person).order_by("sample_date", "pk")
     )
+    other_language = "reasons_en" if lang.startswith("de") else "reasons_de"
     assessments = list(
         Assessment.objects.filter(person=person)
-        .select_related("lab_result")
+        .annotate(sample_date=F("lab_result__sample_date"))
+        .defer("inputs", other_language)  # the page shows neither
         .order_by("-created_at", "-pk")
     )
     latest = assessments[0] if assessments else None
