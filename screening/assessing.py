@@ -142,16 +142,23 @@ def assessment_for(
     return Assessment(
         person=lab_result.person,
         lab_result=lab_result,
-        ruleset_id=evaluation.ruleset_id,
-        ruleset_version=evaluation.ruleset_version,
-        outcome=str(evaluation.outcome),
-        criterion=evaluation.criterion,
-        alerts=list(evaluation.alerts),
-        ldl_mmol_l=evaluation.ldl_mmol_l,
-        ldl_source=evaluation.ldl_source,
-        score=evaluation.score,
-        reasons_en=list(evaluation.reasons_text("en")),
-        reasons_de=list(evaluation.reasons_text("de")),
-        inputs=case_inputs(case),
         created_by=acting_user,
+        **assessment_fields(evaluation, case),
     )
+
+
+def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[str, Any]:
+    """The Assessment fields an evaluation fills (the form's and the import's)."""
+    return {
+        "ruleset_id": evaluation.ruleset_id,
+        "ruleset_version": evaluation.ruleset_version,
+        "outcome": str(evaluation.outcome),
+        "criterion": evaluation.criterion,
+        "alerts": list(evaluation.alerts),
+        "ldl_mmol_l": evaluation.ldl_mmol_l,
+        "ldl_source": evaluation.ldl_source,
+        "score": evaluation.score,
+        "reasons_en": list(evaluation.reasons_text("en")),
+        "reasons_de": list(evaluation.reasons_text("de")),
+        "inputs": case_inputs(case),
+    }

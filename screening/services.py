@@ -373,10 +373,23 @@ def _si(value: Decimal | None, unit: str, analyte: rules.Analyte) -> Decimal | N
 SI_QUANTUM = Decimal("0.000001")
 
 
+def computed_ldl_mmol_l(panel: rules.LipidPanel) -> Decimal | None:
+    """Friedewald LDL-C of this sample in mmol/L when none was entered and it is
+    valid (DOMAIN §3c); None otherwise. A property of the sample, not of a rule set's
+    verdict, which may rest on another occasion's LDL-C."""
+    if panel.ldl_cholesterol is not None:
+        return None
+    value, source, _alerts = rules.resolve_ldl(panel)
+    if source != "friedewald":
+        return None
+    return _si(value, panel.unit, rules.Analyte.CHOLESTEROL)
+
+
 def _new_lab_result(
     entry: LabEntry, *, person: Person, acting_user: Any, source: str, key: str | None
 ) -> LabResult:
     chol = rules.Analyte.CHOLESTEROL
+    computed = computed_ldl_mmol_l(lab_panel(entry))
     return LabResult(
         person=person,
         sample_date=entry.sample_date,
@@ -389,10 +402,13 @@ def _new_lab_result(
         ldl_cholesterol_entered=entry.ldl_cholesterol,
         triglycerides_entered=entry.triglycerides,
         non_hdl_cholesterol_entered=entry.non_hdl_cholesterol,
-        ldl_method=entry.ldl_method,
+        ldl_method=LdlMethod.CALCULATED if computed is not None else entry.ldl_method,
+        ldl_computed_here=computed is not None,
         tc_mmol_l=_si(entry.total_cholesterol, entry.unit, chol),
         hdl_mmol_l=_si(entry.hdl_cholesterol, entry.unit, chol),
-        ldl_mmol_l=_si(entry.ldl_cholesterol, entry.unit, chol),
+        ldl_mmol_l=computed
+        if computed is not None
+        else _si(entry.ldl_cholesterol, entry.unit, chol),
         tg_mmol_l=_si(entry.triglycerides, entry.unit, rules.Analyte.TRIGLYCERIDES),
         non_hdl_mmol_l=_si(entry.non_hdl_cholesterol, entry.unit, chol),
         lipoprotein_a=entry.lipoprotein_a,
@@ -559,19 +575,6 @@ def assess_lab_result(
         variant_classes=classes,
     )
     evaluation = ruleset.evaluate(case)
-    if (
-        lab_result.ldl_cholesterol_entered is None
-        and evaluation.ldl_source == "friedewald"
-    ):
-        lab_result.ldl_computed_here = True
-        lab_result.ldl_method = LdlMethod.CALCULATED
-        lab_result.ldl_mmol_l = (
-            evaluation.ldl_mmol_l.quantize(SI_QUANTUM)
-            if evaluation.ldl_mmol_l is not None
-            else None
-        )
-        lab_result._history_user = acting_user  # type: ignore[attr-defined]
-        lab_result.save(update_fields=["ldl_computed_here", "ldl_method", "ldl_mmol_l"])
     assessment = assessment_for(
         evaluation, case=case, lab_result=lab_result, acting_user=acting_user
     )

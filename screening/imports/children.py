@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from screening import rules
-from screening.assessing import build_case, case_inputs
+from screening.assessing import assessment_fields, build_case
 from screening.imports.rows import ParsedRow, RowIssue
 from screening.models import (
     Consent,
@@ -36,7 +36,7 @@ from screening.models import (
     RowErrorKind,
     new_pseudonym,
 )
-from screening.services import SI_QUANTUM, LabEntry, _si
+from screening.services import LabEntry, _si, computed_ldl_mmol_l, lab_panel
 
 _CHOL = rules.Analyte.CHOLESTEROL
 _TG = rules.Analyte.TRIGLYCERIDES
@@ -145,23 +145,6 @@ def _mark_withdrawn(by_id: dict[int, KnownChild]) -> None:
         by_id[person_id].consent_withdrawn = True
 
 
-def assessment_values(evaluation: rules.Evaluation, case: rules.Case) -> dict:
-    """The Assessment fields of an evaluation, as `assessing.assessment_for` sets."""
-    return {
-        "ruleset_id": evaluation.ruleset_id,
-        "ruleset_version": evaluation.ruleset_version,
-        "outcome": str(evaluation.outcome),
-        "criterion": evaluation.criterion,
-        "alerts": list(evaluation.alerts),
-        "ldl_mmol_l": evaluation.ldl_mmol_l,
-        "ldl_source": evaluation.ldl_source,
-        "score": evaluation.score,
-        "reasons_en": list(evaluation.reasons_text("en")),
-        "reasons_de": list(evaluation.reasons_text("de")),
-        "inputs": case_inputs(case),
-    }
-
-
 class _Child:
     """One child's rows in file order, decided against what the registry holds."""
 
@@ -233,6 +216,13 @@ class _Child:
             entry.triglycerides,
             entry.ldl_method,
         )
+        # Computed before the case is built, as the form stores it before assessing.
+        ldl_si = _si(entry.ldl_cholesterol, entry.unit, _CHOL)
+        computed = computed_ldl_mmol_l(lab_panel(entry))
+        if computed is not None:
+            entered.ldl_computed_here = True
+            entered.ldl_method = LdlMethod.CALCULATED
+            ldl_si = computed
         sex, birth_date = cast(tuple[str, date], self.identity)
         series = self._series(entered)
         case = build_case(
@@ -243,12 +233,6 @@ class _Child:
             variant_classes=self.known.variant_classes if self.known else (),
         )
         evaluation = ruleset.evaluate(case)
-        ldl_si = _si(entry.ldl_cholesterol, entry.unit, _CHOL)
-        if entry.ldl_cholesterol is None and evaluation.ldl_source == "friedewald":
-            entered.ldl_computed_here = True
-            entered.ldl_method = LdlMethod.CALCULATED
-            ldl = evaluation.ldl_mmol_l
-            ldl_si = ldl.quantize(SI_QUANTUM) if ldl is not None else None
         self.entered.append(entered)
         return Accepted(
             line=row.line,
@@ -268,7 +252,7 @@ class _Child:
                 _si(entry.triglycerides, entry.unit, _TG),
                 None,
             ),
-            assessment=assessment_values(evaluation, case),
+            assessment=assessment_fields(evaluation, case),
         )
 
     def _series(self, current: _Entered) -> list[Any]:

@@ -242,3 +242,37 @@ def test_genetic_diagnosis_reassesses_the_child_as_definite(
     latest = Assessment.objects.filter(person=child_a).order_by("-pk").first()
     assert latest is not None
     assert (latest.outcome, latest.criterion) == ("definite", "genetic")
+
+
+def test_friedewald_is_the_samples_own_even_when_another_occasion_decides(
+    ped_a: Any, child_a: Any
+) -> None:
+    """EAS 2026 A rests on the first sample's 5.3; the second stores its own 3.3."""
+    today = timezone.localdate()
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            sample_date=today - timedelta(days=30),
+            total_cholesterol=Decimal("7.1"),
+            ldl_cholesterol=Decimal("5.3"),
+        ),
+    )
+    second = services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            sample_date=today,
+            total_cholesterol=Decimal("5.0"),
+            hdl_cholesterol=Decimal("1.2"),
+            ldl_cholesterol=None,
+            ldl_method="unknown",
+            triglycerides=Decimal("1.1"),
+        ),
+    )
+    assert (second.assessment.outcome, second.assessment.criterion) == ("positive", "A")
+    result = LabResult.objects.get(pk=second.lab_result.pk)
+    assert result.ldl_computed_here is True
+    assert result.ldl_mmol_l == Decimal("3.300000")
+    # Written once, complete: one "+" history row, no follow-up update.
+    assert [h.history_type for h in result.history.all()] == ["+"]
