@@ -171,6 +171,10 @@ ACTIVE_PAEDIATRIC_RULESET = env.str("ACTIVE_PAEDIATRIC_RULESET", default="eas202
 DEMO_DATA_ALLOWED = not PRODUCTION
 LOST_TO_FOLLOW_UP_MONTHS = env.int("LOST_TO_FOLLOW_UP_MONTHS", default=18)
 SMALL_CELL_MINIMUM = env.int("SMALL_CELL_MINIMUM", default=10)
+# Bulk imports on PostgreSQL check foreign keys set-based instead of one trigger
+# per row, when the database role may set session_replication_role (superuser,
+# or `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15+).
+IMPORT_SET_BASED_KEY_CHECKS = env.bool("IMPORT_SET_BASED_KEY_CHECKS", default=True)
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

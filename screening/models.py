@@ -73,7 +73,10 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PersonQuerySet.as_manager()
-    history = HistoricalRecords()
+    # History is read by `id` only: the other indexes would slow every bulk import.
+    history = HistoricalRecords(
+        no_db_index=["pseudonym", "practice", "mother", "father"]
+    )
 
     class Meta:
         constraints = [
@@ -314,8 +317,9 @@ def _si() -> models.DecimalField:
 class LabResult(models.Model):
     """One sample's lipids: stored in mmol/L and exactly as entered (value + unit)."""
 
+    # Indexed by the (person, sample_date) index; a second index only costs writes.
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="lab_results"
+        Person, on_delete=models.PROTECT, related_name="lab_results", db_index=False
     )
     sample_date = models.DateField()
     sample_type = models.CharField(max_length=10, choices=SampleType.choices)
@@ -359,15 +363,20 @@ class LabResult(models.Model):
         related_name="lab_results",
         db_constraint=True,
     )
+    # Indexed by the idempotency constraint (entered_by, idempotency_key).
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # NULL, not "": results without a key must not collide in the unique constraint.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = LabResultQuerySet.as_manager()
-    history = HistoricalRecords()
+    # History is read by id and by person (a child's change history).
+    history = HistoricalRecords(no_db_index=["import_batch", "entered_by"])
 
     class Meta:
         ordering = ["sample_date", "pk"]
@@ -399,7 +408,10 @@ class Assessment(models.Model):
     explainable by the inputs and reasons stored with it.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the (person, ruleset_id, created_at) index.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     lab_result = models.ForeignKey(
         LabResult, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -414,13 +426,18 @@ class Assessment(models.Model):
     reasons_en = models.JSONField(default=list)
     reasons_de = models.JSONField(default=list)
     inputs = models.JSONField(default=dict)
+    # Never looked up by author; users are deactivated, not deleted.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AssessmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    # History is read by id and by person (a child's change history).
+    history = HistoricalRecords(no_db_index=["lab_result", "created_by"])
 
     class Meta:
         ordering = ["-created_at", "-pk"]

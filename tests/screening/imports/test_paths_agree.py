@@ -95,10 +95,13 @@ def _known_child(user: Any, practice_code: str) -> None:
     )
 
 
+@pytest.mark.parametrize("set_based_keys", [True, False])
 def test_fast_and_slow_paths_write_the_same_rows(
-    cast: Any, tmp_path: Path, settings: Any
+    cast: Any, tmp_path: Path, settings: Any, set_based_keys: bool
 ) -> None:
+    """Also with the fast path's key checks by per-row triggers (the fallback)."""
     settings.ACTIVE_PAEDIATRIC_RULESET = "eas2015"  # two-occasion criterion
+    settings.IMPORT_SET_BASED_KEY_CHECKS = set_based_keys
     coordinator = cast["coord"]
     rows = mixed_rows(240)
     rows += [rows[5], rows[31], rows[120]]  # the same rows again: skipped

@@ -1,0 +1,66 @@
+"""The fast path's set-based key checks: what the per-row triggers would catch."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+
+from fh_registry.models import Practice
+from screening.imports import fast_path
+from screening.imports.pipeline import run_import
+from screening.models import ImportStatus, LabResult, Person
+from tests.screening.imports.conftest import register, write_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _other_connection() -> psycopg.Connection:
+    params = connection.settings_dict
+    return psycopg.connect(
+        dbname=params["NAME"],
+        user=params.get("USER") or None,
+        host=params.get("HOST") or None,
+        port=params.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def test_this_database_role_may_check_keys_set_based() -> None:
+    # The suite runs as a superuser; without the privilege the triggers run
+    # (test_paths_agree covers that fallback writing the same rows).
+    with connection.cursor() as cursor:
+        assert fast_path._set_based_key_checks(cursor.cursor)
+
+
+def test_a_known_child_removed_while_the_file_is_read_fails_the_batch(
+    ped_a: Any, tmp_path: Path
+) -> None:
+    known = Person.objects.create(
+        sex="F",
+        birth_date=date(2016, 3, 1),
+        practice=Practice.objects.get(code="DEMO-A"),
+        practice_patient_number="K-1",
+    )
+    rows = [
+        "K-1,F,2016-03-01,2026-01-10,venous,no,mmol/L,6.1,1.3,4.4,direct,0.9,S1,",
+        "N-1,M,2017-05-01,2026-01-10,venous,no,mmol/L,4.1,1.3,2.4,direct,0.9,S2,",
+    ]
+    started = register(ped_a, write_file(tmp_path / "lab.csv", rows))
+
+    def remove_known_child(imported: int) -> None:
+        with _other_connection() as other:  # not locked yet: the delete goes through
+            other.execute("DELETE FROM screening_person WHERE id = %s", (known.pk,))
+
+    batch = run_import(
+        started.batch.pk, path="fast", chunk_rows=1, after_chunk=remove_known_child
+    )
+
+    assert batch.status == ImportStatus.FAILED
+    assert "a child named in the file was removed meanwhile" in batch.message
+    assert not LabResult.objects.filter(import_batch=batch).exists()
+    assert not Person.objects.filter(practice_patient_number="N-1").exists()
