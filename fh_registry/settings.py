@@ -171,6 +171,9 @@ ACTIVE_PAEDIATRIC_RULESET = env.str("ACTIVE_PAEDIATRIC_RULESET", default="eas202
 DEMO_DATA_ALLOWED = not PRODUCTION
 LOST_TO_FOLLOW_UP_MONTHS = env.int("LOST_TO_FOLLOW_UP_MONTHS", default=18)
 SMALL_CELL_MINIMUM = env.int("SMALL_CELL_MINIMUM", default=10)
+# History is read per record (by id or person, then sorted): an index on the
+# date alone would only slow the bulk writes of imports.
+SIMPLE_HISTORY_DATE_INDEX = False
 # Bulk imports on PostgreSQL check foreign keys set-based instead of one trigger
 # per row, when the database role may set session_replication_role (superuser,
 # or `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15+).

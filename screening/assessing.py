@@ -34,18 +34,24 @@ def as_entered(value: Decimal | None) -> Decimal | None:
     return value.normalize()
 
 
+# Enum members by value: a dict lookup, where Unit(value) runs EnumType.__call__.
+_UNIT_OF = rules.Unit._value2member_map_
+_METHOD_OF = rules.LdlMethod._value2member_map_
+_SEX_OF = rules.Sex._value2member_map_
+
+
 def panel_of(result: LabResult) -> rules.LipidPanel:
     """The panel exactly as entered: rules read the entered value and unit."""
     computed = result.ldl_computed_here  # Friedewald by us: the engine recomputes it
     return rules.LipidPanel(
-        unit=rules.Unit(result.entered_unit),
+        unit=_UNIT_OF[result.entered_unit],  # type: ignore[arg-type]
         total_cholesterol=as_entered(result.total_cholesterol_entered),
         ldl_cholesterol=None
         if computed
         else as_entered(result.ldl_cholesterol_entered),
         ldl_method=rules.LdlMethod.UNKNOWN
         if computed
-        else rules.LdlMethod(result.ldl_method),
+        else _METHOD_OF[result.ldl_method],  # type: ignore[arg-type]
         hdl_cholesterol=as_entered(result.hdl_cholesterol_entered),
         triglycerides=as_entered(result.triglycerides_entered),
     )
@@ -77,7 +83,7 @@ def build_case(
     )
     latest = results[-1] if results else None
     return rules.Case(
-        sex=rules.Sex(sex),
+        sex=_SEX_OF[sex],  # type: ignore[arg-type]
         occasions=occasions,
         family_history=frozenset(rules.FamilyHistory(code) for code in family_codes),
         own_variant=strongest_variant(variant_classes),
@@ -149,6 +155,7 @@ def assessment_for(
 
 def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[str, Any]:
     """The Assessment fields an evaluation fills (the form's and the import's)."""
+    reasons_en, reasons_de = rendered_reasons(evaluation)
     return {
         "ruleset_id": evaluation.ruleset_id,
         "ruleset_version": evaluation.ruleset_version,
@@ -158,7 +165,30 @@ def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[st
         "ldl_mmol_l": evaluation.ldl_mmol_l,
         "ldl_source": evaluation.ldl_source,
         "score": evaluation.score,
-        "reasons_en": list(evaluation.reasons_text("en")),
-        "reasons_de": list(evaluation.reasons_text("de")),
+        "reasons_en": list(reasons_en),
+        "reasons_de": list(reasons_de),
         "inputs": case_inputs(case),
     }
+
+
+# Rendered reasons by the identity of the engine's reasons tuple: its decision
+# cache hands out the same tuple for the same decision, and hashing the reasons
+# themselves (Decimals, enums) costs more than rendering them once.
+_RENDERED: dict[int, tuple[tuple[rules.Reason, ...], tuple[str, ...], tuple[str, ...]]]
+_RENDERED = {}
+_RENDERED_MAX = 32768
+
+
+def rendered_reasons(
+    evaluation: rules.Evaluation,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The evaluation's reasons in English and German."""
+    reasons = evaluation.reasons
+    hit = _RENDERED.get(id(reasons))
+    if hit is not None and hit[0] is reasons:
+        return hit[1], hit[2]
+    texts = evaluation.reasons_text("en"), evaluation.reasons_text("de")
+    if len(_RENDERED) >= _RENDERED_MAX:
+        _RENDERED.clear()
+    _RENDERED[id(reasons)] = (reasons, *texts)  # keeps `reasons` alive: ids stay
+    return texts

@@ -253,33 +253,51 @@ def _field_error(field: str, message: str, code: str, **params: Any) -> Validati
 
 
 def check_lab_entry(
-    entry: LabEntry, *, person: Person, confirm_extreme: bool = False
+    entry: LabEntry,
+    *,
+    person: Person,
+    confirm_extreme: bool = False,
+    today: date | None = None,
 ) -> rules.LipidPanel:
     """Every problem of an entry at once, keyed by field, with stable codes.
 
     Implausible values are refused; extreme-but-possible ones need an explicit
-    confirmation (DOMAIN §3d). Messages are in the active language.
+    confirmation (DOMAIN §3d). Messages are in the active language. `today`
+    (default: the local date now) is the latest acceptable sample date. Returns
+    the entry's panel.
     """
-    problems = _shape_problems(entry, person=person) + _number_problems(entry)
+    problems = _shape_problems(entry, person=person, today=today)
+    problems += _number_problems(entry)
+    panel = None
     if not problems:
-        lang = translation.get_language() or "en"
-        problems = [
-            (problem.field, problem.text(lang[:2]), _problem_code(problem))
-            for problem in rules.check_panel(lab_panel(entry))
-            if problem.severity == "error" or not confirm_extreme
-        ]
+        panel = lab_panel(entry)
+        found = rules.check_panel(panel)
+        if found:
+            lang = (translation.get_language() or "en")[:2]
+            problems = [
+                (problem.field, problem.text(lang), _problem_code(problem))
+                for problem in found
+                if problem.severity == "error" or not confirm_extreme
+            ]
     if problems:
         errors: dict[str, list[ValidationError]] = {}
         for field, message, code in problems:
             errors.setdefault(field, []).append(ValidationError(message, code=code))
         raise ValidationError(errors)
-    return lab_panel(entry)
+    assert panel is not None
+    return panel
 
 
 Problems = list[tuple[str, str, str]]  # field, message, code
 
 
-def _shape_problems(entry: LabEntry, *, person: Person) -> Problems:
+_SAMPLE_TYPES = frozenset(SampleType.values)
+_LPA_UNITS = frozenset(LpaUnit.values)
+
+
+def _shape_problems(
+    entry: LabEntry, *, person: Person, today: date | None = None
+) -> Problems:
     problems: Problems = []
     if entry.unit not in rules.Unit._value2member_map_:
         problems.append(("unit", _("Unit must be mmol/L or mg/dL."), "unit"))
@@ -291,7 +309,7 @@ def _shape_problems(entry: LabEntry, *, person: Person) -> Problems:
                 "ldl_method",
             )
         )
-    if entry.sample_type not in SampleType.values:
+    if entry.sample_type not in _SAMPLE_TYPES:
         problems.append(
             (
                 "sample_type",
@@ -307,14 +325,11 @@ def _shape_problems(entry: LabEntry, *, person: Person) -> Problems:
                 "before_birth",
             )
         )
-    if entry.sample_date > timezone.localdate():
+    if entry.sample_date > (today or timezone.localdate()):
         problems.append(
             ("sample_date", _("The sample date lies in the future."), "future")
         )
-    if (
-        entry.lipoprotein_a is not None
-        and entry.lipoprotein_a_unit not in LpaUnit.values
-    ):
+    if entry.lipoprotein_a is not None and entry.lipoprotein_a_unit not in _LPA_UNITS:
         problems.append(
             ("lipoprotein_a_unit", _("Lp(a) unit must be mg/dL or nmol/L."), "lpa_unit")
         )
@@ -352,12 +367,17 @@ def _problem_code(problem: rules.Problem) -> str:
     return problem.code if problem.severity == "error" else "needs_confirmation"
 
 
+# Enum members by value: a dict lookup, where Unit(value) runs EnumType.__call__.
+_UNIT_OF = rules.Unit._value2member_map_
+_METHOD_OF = rules.LdlMethod._value2member_map_
+
+
 def lab_panel(entry: LabEntry) -> rules.LipidPanel:
     return rules.LipidPanel(
-        unit=rules.Unit(entry.unit),
+        unit=_UNIT_OF[entry.unit],  # type: ignore[arg-type]
         total_cholesterol=entry.total_cholesterol,
         ldl_cholesterol=entry.ldl_cholesterol,
-        ldl_method=rules.LdlMethod(entry.ldl_method),
+        ldl_method=_METHOD_OF[entry.ldl_method],  # type: ignore[arg-type]
         hdl_cholesterol=entry.hdl_cholesterol,
         triglycerides=entry.triglycerides,
     )

@@ -36,7 +36,7 @@ from screening.models import (
     RowErrorKind,
     new_pseudonym,
 )
-from screening.services import LabEntry, _si, computed_ldl_mmol_l, lab_panel
+from screening.services import LabEntry, _si, computed_ldl_mmol_l
 
 _CHOL = rules.Analyte.CHOLESTEROL
 _TG = rules.Analyte.TRIGLYCERIDES
@@ -218,7 +218,7 @@ class _Child:
         )
         # Computed before the case is built, as the form stores it before assessing.
         ldl_si = _si(entry.ldl_cholesterol, entry.unit, _CHOL)
-        computed = computed_ldl_mmol_l(lab_panel(entry))
+        computed = computed_ldl_mmol_l(row.panel)
         if computed is not None:
             entered.ldl_computed_here = True
             entered.ldl_method = LdlMethod.CALCULATED

@@ -221,6 +221,7 @@ def decide_sorted(
     """
     batch: list[ParsedRow] = []
     current, handled = "", 0
+    today = timezone.localdate(ctx.now)  # one "today" for the whole batch
     for line, values in rows:
         number = values[0]
         if number != current and len(batch) >= ctx.chunk_rows:
@@ -228,7 +229,7 @@ def decide_sorted(
             ctx.progress.set(done(handled))
             batch = []
         current = number
-        parsed = parse_row(line, values)
+        parsed = parse_row(line, values, today)
         if isinstance(parsed, ParsedRow):
             batch.append(parsed)
         else:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from screening import rules
 from screening.imports.formats import COLUMNS
 from screening.models import LpaUnit, RowErrorKind
-from screening.services import LabEntry, check_lab_entry, lab_panel
+from screening.services import LabEntry, check_lab_entry
 
 _AT = {name: index for index, name in enumerate(COLUMNS)}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -76,6 +76,7 @@ class ParsedRow:
     sex: str
     birth_date: date
     entry: LabEntry
+    panel: rules.LipidPanel  # the entry's panel, as checked
     warnings: tuple[RowIssue, ...]
 
 
@@ -230,9 +231,9 @@ def _service_issues(reader: _Reader, error: ValidationError) -> None:
             reader.bad(column, problem.code or "invalid", message)
 
 
-def _warnings(line: int, values: tuple[str, ...], entry: LabEntry) -> tuple:
+def _warnings(line: int, values: tuple[str, ...], panel: rules.LipidPanel) -> tuple:
     """Extreme-but-possible values: imported, and listed in the report."""
-    problems = rules.check_panel(lab_panel(entry))
+    problems = rules.check_panel(panel)
     if not problems:
         return ()
     lang = (translation.get_language() or "en")[:2]
@@ -250,8 +251,13 @@ def _warnings(line: int, values: tuple[str, ...], entry: LabEntry) -> tuple:
     )
 
 
-def parse_row(line: int, values: tuple[str, ...]) -> ParsedRow | list[RowIssue]:
-    """The row as a LabEntry with the child's identity, or all of its issues."""
+def parse_row(
+    line: int, values: tuple[str, ...], today: date | None = None
+) -> ParsedRow | list[RowIssue]:
+    """The row as a LabEntry with the child's identity, or all of its issues.
+
+    `today` (default: the local date now) is the latest acceptable sample date.
+    """
     reader = _Reader(line, values)
     patient, sex, birth_date = _identity(reader)
     entry = _entry(reader)
@@ -260,8 +266,11 @@ def parse_row(line: int, values: tuple[str, ...]) -> ParsedRow | list[RowIssue]:
     try:
         # Shape, number and plausibility checks exactly as for the form; extreme
         # values need no confirmation here: the lab measured them (see warnings).
-        check_lab_entry(
-            entry, person=cast(Any, _Born(birth_date)), confirm_extreme=True
+        panel = check_lab_entry(
+            entry,
+            person=cast(Any, _Born(birth_date)),
+            confirm_extreme=True,
+            today=today,
         )
     except ValidationError as error:
         _service_issues(reader, error)
@@ -272,7 +281,8 @@ def parse_row(line: int, values: tuple[str, ...]) -> ParsedRow | list[RowIssue]:
         sex=sex,
         birth_date=birth_date,
         entry=entry,
-        warnings=_warnings(line, values, entry),
+        panel=panel,
+        warnings=_warnings(line, values, panel),
     )
 
 
