@@ -178,6 +178,9 @@ SIMPLE_HISTORY_DATE_INDEX = False
 # per row, when the database role may set session_replication_role (superuser,
 # or `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15+).
 IMPORT_SET_BASED_KEY_CHECKS = env.bool("IMPORT_SET_BASED_KEY_CHECKS", default=True)
+# Worker processes deciding the rows of a PostgreSQL import (default: one per
+# core, at most 4); 0 decides in the importing process.
+IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,11 +4,13 @@
    (one text column per file column), so memory stays flat however big it is.
 2. A server-side cursor reads it back sorted by child, a chunk of children at a
    time; rows are checked and assessed by the shared code (rows.py, children.py:
-   the rule engine is the one source of thresholds, none is re-typed in SQL), and
-   accepted rows with their results are COPYed into a second staging table.
-3. `INSERT … SELECT` writes persons, lab results, assessments and their
-   simple-history rows (history_user = importing user, change reason "import
-   batch N") in a handful of statements, then the staging tables are dropped.
+   the rule engine is the one source of thresholds, none is re-typed in SQL), in
+   forked worker processes when there are cores to spare (see _decide_all).
+3. Each chunk's accepted rows with their results are COPYed into a second
+   staging table, and one `INSERT … SELECT` per table writes persons, lab
+   results, assessments and, in the same statement, their simple-history rows
+   (history_user = importing user, change reason "import batch N"). While
+   PostgreSQL writes a chunk, the workers decide the next ones.
 
 Everything runs inside the pipeline's transaction on Django's own connection
 (`django.db.connection.connection`), so a failure leaves nothing behind.
@@ -26,6 +28,13 @@ wrote resolves, failing the batch if one does not. Otherwise the triggers run.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -34,9 +43,21 @@ from django.db import connection
 from django.db.models import Model
 from psycopg import sql
 
+from screening import rules
 from screening.imports import formats
-from screening.imports.children import Accepted
-from screening.imports.pipeline import RunContext, Tally, decide_sorted
+from screening.imports.children import Accepted, KnownChild, load_known
+from screening.imports.pipeline import (
+    ChunkOutcome,
+    RawRows,
+    RunContext,
+    SortedRows,
+    Tally,
+    batch_today,
+    child_chunks,
+    count_chunk,
+    decide_chunk,
+    patient_numbers,
+)
 from screening.models import Assessment, LabResult, Person, ResultSource
 
 _RAW = [f"c{index}" for index in range(len(formats.COLUMNS))]
@@ -120,18 +141,14 @@ SELECT r.person_id, a.lab_result_id, a.ruleset_id, a.ruleset_version, a.outcome,
 FROM {accepted} a JOIN screening_labresult r ON r.id = a.lab_result_id
 ORDER BY a.line
 """
-# The history rows copy what was just written (simple-history's "+" rows).
-_HISTORY = """
+# Each table and its history in one statement: the history rows are simple-
+# history's "+" rows of exactly the rows the INSERT returns, never re-read.
+_WITH_HISTORY = """
+WITH written AS ({insert} RETURNING {columns})
 INSERT INTO {history} ({columns}, history_date, history_change_reason,
     history_type, history_user_id)
-SELECT {selected}, %(now)s, %(reason)s, '+', %(user)s
-FROM {table} t {where} ORDER BY t.id
+SELECT {columns}, %(now)s, %(reason)s, '+', %(user)s FROM written
 """
-_WHERE = {
-    Person: "JOIN {accepted} a ON a.creates_person AND t.pseudonym = a.pseudonym",
-    LabResult: "WHERE t.import_batch_id = %(batch)s",
-    Assessment: "JOIN {accepted} a ON t.lab_result_id = a.lab_result_id",
-}
 
 
 def _names(ctx: RunContext) -> tuple[sql.Identifier, sql.Identifier]:
@@ -162,12 +179,22 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
         cursor.execute(
             sql.SQL("CREATE UNLOGGED TABLE {} ({})").format(accepted, columns)
         )
-        sequence = _sequence(cursor)
+        if set_based_keys:
+            _lock_batch_rows(cursor, ctx)
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        written = 0
 
-        def write(rows: list[Accepted]) -> None:
-            _write_accepted(cursor, accepted, sequence, rows)
+        def write_chunk() -> None:
+            """Persons, results, assessments and history of the COPYed chunk."""
+            nonlocal written
+            if not written:  # one chunk is like the next: plan by the first
+                cursor.execute(sql.SQL("ANALYZE {}").format(accepted))
+            if set_based_keys:
+                _lock_known_children(cursor, accepted)
+            _insert_all(cursor, accepted, ctx)
+            cursor.execute(sql.SQL("TRUNCATE {}").format(accepted))
+            written += 1
 
-        total = max(tally.read, 1)
         with raw.cursor(name=f"import_rows_{ctx.batch.pk}") as rows:
             rows.itersize = ctx.chunk_rows
             rows.execute(
@@ -175,22 +202,22 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
                     sql.SQL(", ").join(map(sql.Identifier, _RAW)), stage
                 )
             )
-            decide_sorted(
+            _decide_all(
                 ((row[0], tuple(row[1:])) for row in rows),
+                cursor,
+                accepted,
                 ctx,
                 tally,
-                write,
-                done=lambda handled: 0.3 + 0.55 * handled / total,
+                write_chunk=write_chunk,
             )
-        ctx.progress.set(0.86)
-        cursor.execute(sql.SQL("ANALYZE {}").format(accepted))
-        if set_based_keys:
-            _lock_referenced(cursor, accepted, ctx)
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        _insert_all(cursor, accepted, ctx)
         if set_based_keys:
             cursor.execute("SET LOCAL session_replication_role = origin")
             _check_references(cursor, ctx)
+        # Fresh statistics after a bulk load: without them the planner takes the
+        # grown tables for empty and reads the batch back by nested seq scans.
+        cursor.execute(
+            "ANALYZE screening_person, screening_labresult, screening_assessment"
+        )
         cursor.execute(sql.SQL("DROP TABLE {}, {}").format(stage, accepted))
     return tally
 
@@ -277,7 +304,7 @@ SELECT
 """
 
 
-def _lock_referenced(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> None:
+def _lock_batch_rows(cursor: Any, ctx: RunContext) -> None:
     params = _params(ctx)
     for statement, expected in _LOCKS:
         cursor.execute(statement, params)
@@ -285,6 +312,9 @@ def _lock_referenced(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> 
             raise DanglingReferenceError(
                 "a practice, user or batch of this import is gone"
             )
+
+
+def _lock_known_children(cursor: Any, accepted: sql.Identifier) -> None:
     cursor.execute(sql.SQL(_KNOWN_CHILDREN).format(accepted=accepted))
     locked, wanted = cursor.fetchone()
     if locked != wanted:
@@ -304,22 +334,141 @@ def _sequence(cursor: Any) -> str:
     return str(cursor.fetchone()[0])
 
 
-def _write_accepted(
-    cursor: Any, accepted: sql.Identifier, sequence: str, rows: list[Accepted]
-) -> None:
-    """COPY a chunk of accepted rows, each with a lab result id drawn in order."""
-    if not rows:
-        return
-    cursor.execute(
-        "SELECT nextval(%s) FROM generate_series(1, %s)", (sequence, len(rows))
+# --- Deciding the rows, in worker processes when there are cores to spare ---------
+#
+# Parsing, checking and assessing is pure Python per row and the bulk of the
+# work; PostgreSQL idles meanwhile. So chunks of children are decided in forked
+# worker processes, which never touch the database: the main process reads the
+# sorted rows, loads what the registry knows of each chunk's children, draws
+# lab result ids, and COPYs each decided chunk, in order, as the workers return
+# it (COPY text built by the worker). Results equal the in-process run's,
+# which takes over for small files, one core or IMPORT_WORKERS=0.
+
+
+@dataclass(frozen=True, slots=True)
+class _JobContext:
+    ruleset: rules.RuleSet
+    today: date
+
+
+_JOB: _JobContext | None = None  # set before the workers fork; they inherit it
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(text: str) -> str:
+    """A text value in COPY's text format (escaped only when it must be)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+def _copy_line(values: tuple) -> str:
+    """One row in COPY's text format; int, Decimal and date print as PostgreSQL
+    reads them. Inline, as this runs for every value of every row."""
+    return (
+        "\t".join(
+            [
+                "\\N"
+                if value is None
+                else "t"
+                if value is True
+                else "f"
+                if value is False
+                else _copy_text(value)
+                if value.__class__ is str
+                else str(value)
+                for value in values
+            ]
+        )
+        + "\n"
     )
-    ids = [row[0] for row in cursor.fetchall()]
+
+
+def _decide_job(
+    chunk: RawRows, known: dict[str, KnownChild], ids: list[int]
+) -> tuple[str, int, ChunkOutcome]:
+    """Decide a chunk: its accepted rows as COPY text with the drawn ids, their
+    count, and the outcome without the row objects (they travel as the text)."""
+    assert _JOB is not None
+    outcome = decide_chunk(chunk, known=known, ruleset=_JOB.ruleset, today=_JOB.today)
+    lines = [
+        _copy_line(_accepted_row(row, lab_result_id))
+        for row, lab_result_id in zip(outcome.accepted, ids, strict=False)
+    ]
+    outcome.accepted = []
+    return "".join(lines), len(lines), outcome
+
+
+def _workers(rows: int, chunk_rows: int) -> int:
+    wanted = settings.IMPORT_WORKERS
+    if wanted is None:
+        wanted = min(os.cpu_count() or 1, 4)
+    if wanted < 2 or rows < 2 * chunk_rows:
+        return 0
+    if multiprocessing.current_process().daemon:  # may not have children
+        return 0
+    return wanted
+
+
+def _decide_all(
+    rows: SortedRows,
+    cursor: Any,
+    accepted: sql.Identifier,
+    ctx: RunContext,
+    tally: Tally,
+    *,
+    write_chunk: Callable[[], None],
+) -> None:
+    """Decide every row, chunk by chunk, in order: COPY a chunk's accepted rows,
+    then `write_chunk` writes them on. While PostgreSQL writes one chunk, the
+    workers decide the next ones."""
+    global _JOB  # noqa: PLW0603 - read by forked workers, see above
+    _JOB = _JobContext(ctx.ruleset, batch_today(ctx))
+    sequence = _sequence(cursor)
     names = sql.SQL(", ").join(sql.Identifier(name) for name, _ in _ACCEPTED)
-    with cursor.copy(
-        sql.SQL("COPY {} ({}) FROM STDIN").format(accepted, names)
-    ) as copy:
-        for row, lab_result_id in zip(rows, ids, strict=True):
-            copy.write_row(_accepted_row(row, lab_result_id))
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(accepted, names)
+    total, handled = max(tally.read, 1), 0
+
+    def jobs() -> Iterator[tuple[RawRows, dict[str, KnownChild], list[int]]]:
+        for chunk in child_chunks(rows, ctx.chunk_rows):
+            known = load_known(ctx.batch.practice_id, patient_numbers(chunk))
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                (sequence, len(chunk)),
+            )
+            yield chunk, known, [row[0] for row in cursor.fetchall()]
+
+    def write(text: str, imported: int, outcome: ChunkOutcome) -> None:
+        nonlocal handled
+        if text:
+            with cursor.copy(copy_sql) as copy:
+                copy.write(text)
+            write_chunk()
+        count_chunk(ctx, tally, outcome, imported)
+        handled += outcome.handled
+        ctx.progress.set(0.3 + 0.65 * handled / total)
+
+    workers = _workers(tally.read, ctx.chunk_rows)
+    try:
+        if not workers:
+            for job in jobs():
+                write(*_decide_job(*job))
+            return
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque[Future] = deque()
+            try:
+                for job in jobs():
+                    pending.append(pool.submit(_decide_job, *job))
+                    if len(pending) > workers:  # bounded: memory stays flat
+                        write(*pending.popleft().result())
+                while pending:
+                    write(*pending.popleft().result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        _JOB = None
 
 
 def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:
@@ -383,18 +532,17 @@ def _insert_all(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> None:
         (_RESULTS, LabResult),
         (_ASSESSMENTS, Assessment),
     ):
-        cursor.execute(sql.SQL(statement).format(accepted=accepted), params)
-        cursor.execute(_history_sql(model, accepted), params)
+        cursor.execute(_with_history(model, statement, accepted), params)
 
 
-def _history_sql(model: type[Model], accepted: sql.Identifier) -> sql.Composed:
-    """INSERT … SELECT of the "+" history rows for what this batch wrote."""
+def _with_history(
+    model: type[Model], insert: str, accepted: sql.Identifier
+) -> sql.Composed:
+    """`insert` (an INSERT … SELECT into model's table) and its history rows."""
     history = model.history.model  # type: ignore[attr-defined]
     columns = [field.column for field in model._meta.concrete_fields]
-    return sql.SQL(_HISTORY).format(
+    return sql.SQL(_WITH_HISTORY).format(
+        insert=sql.SQL(insert.strip()).format(accepted=accepted),
         history=sql.Identifier(history._meta.db_table),
         columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-        selected=sql.SQL(", ").join(sql.Identifier("t", column) for column in columns),
-        table=sql.Identifier(model._meta.db_table),
-        where=sql.SQL(_WHERE[model]).format(accepted=accepted),
     )

@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +205,91 @@ class Tally:
         self.issues.append(malformed_row(line, found, expected))
 
 
+RawRows = list[tuple[int, tuple[str, ...]]]
+
+
+def child_chunks(rows: SortedRows, chunk_rows: int) -> Iterator[RawRows]:
+    """Rows sorted by child, cut into chunks of about `chunk_rows` rows.
+
+    A chunk never splits a child, so each child is decided with all of its rows.
+    """
+    chunk: RawRows = []
+    current: str | None = None
+    for line, values in rows:
+        number = values[0]
+        if number != current and len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
+        current = number
+        chunk.append((line, values))
+    if chunk:
+        yield chunk
+
+
+def patient_numbers(chunk: RawRows) -> set[str]:
+    """The children a chunk names (a row without a number is rejected anyway)."""
+    return {values[0] for _line, values in chunk if values[0]}
+
+
+@dataclass
+class ChunkOutcome:
+    """What deciding one chunk of rows gave; `handled` counts its rows."""
+
+    accepted: list[children.Accepted]
+    issues: list[RowIssue]
+    skipped: int
+    rejected: int
+    handled: int
+
+
+def decide_chunk(
+    chunk: RawRows,
+    *,
+    known: dict[str, children.KnownChild],
+    ruleset: rules.RuleSet,
+    today: date,
+) -> ChunkOutcome:
+    """Parse and decide a chunk: pure, so it may run in another process."""
+    parsed: list[ParsedRow] = []
+    issues: list[RowIssue] = []
+    rejected = 0
+    for line, values in chunk:
+        row = parse_row(line, values, today)
+        if isinstance(row, ParsedRow):
+            parsed.append(row)
+        else:
+            rejected += 1
+            issues.extend(row)
+    decision = children.decide_chunk(
+        children.group_rows(parsed), known=known, ruleset=ruleset
+    )
+    issues.extend(decision.issues)
+    return ChunkOutcome(
+        decision.accepted,
+        issues,
+        decision.skipped,
+        rejected + decision.rejected,
+        len(chunk),
+    )
+
+
+def batch_today(ctx: RunContext) -> date:
+    """One "today" for the whole batch (the latest acceptable sample date)."""
+    return timezone.localdate(ctx.now)
+
+
+def count_chunk(
+    ctx: RunContext, tally: Tally, outcome: ChunkOutcome, imported: int
+) -> None:
+    """Add a written chunk to the tally; then the test hook, if any."""
+    tally.imported += imported
+    tally.skipped += outcome.skipped
+    tally.rejected += outcome.rejected
+    tally.issues.extend(outcome.issues)
+    if ctx.after_chunk is not None:
+        ctx.after_chunk(tally.imported)
+
+
 def decide_sorted(
     rows: SortedRows,
     ctx: RunContext,
@@ -213,51 +298,18 @@ def decide_sorted(
     *,
     done: Callable[[int], float],
 ) -> None:
-    """Parse, decide and write rows sorted by child, a chunk of children at a time.
+    """Decide and write rows sorted by child, a chunk of children at a time.
 
-    A chunk holds about `chunk_rows` rows and never splits a child, so each child
-    is decided with all of its rows in file order. `done(rows_so_far)` maps
-    progress to a fraction for the progress bar.
+    `done(rows_so_far)` maps progress to a fraction for the progress bar.
     """
-    batch: list[ParsedRow] = []
-    current, handled = "", 0
-    today = timezone.localdate(ctx.now)  # one "today" for the whole batch
-    for line, values in rows:
-        number = values[0]
-        if number != current and len(batch) >= ctx.chunk_rows:
-            handled += _decide(batch, ctx, tally, write)
-            ctx.progress.set(done(handled))
-            batch = []
-        current = number
-        parsed = parse_row(line, values, today)
-        if isinstance(parsed, ParsedRow):
-            batch.append(parsed)
-        else:
-            handled += 1
-            tally.rejected += 1
-            tally.issues.extend(parsed)
-    if batch:
-        handled += _decide(batch, ctx, tally, write)
+    today, handled = batch_today(ctx), 0
+    for chunk in child_chunks(rows, ctx.chunk_rows):
+        known = children.load_known(ctx.batch.practice_id, patient_numbers(chunk))
+        outcome = decide_chunk(chunk, known=known, ruleset=ctx.ruleset, today=today)
+        write(outcome.accepted)
+        count_chunk(ctx, tally, outcome, len(outcome.accepted))
+        handled += outcome.handled
         ctx.progress.set(done(handled))
-
-
-def _decide(
-    batch: list[ParsedRow],
-    ctx: RunContext,
-    tally: Tally,
-    write: Callable[[list[children.Accepted]], None],
-) -> int:
-    groups = children.group_rows(batch)
-    known = children.load_known(ctx.batch.practice_id, groups)
-    decision = children.decide_chunk(groups, known=known, ruleset=ctx.ruleset)
-    write(decision.accepted)
-    tally.imported += len(decision.accepted)
-    tally.skipped += decision.skipped
-    tally.rejected += decision.rejected
-    tally.issues.extend(decision.issues)
-    if ctx.after_chunk is not None:
-        ctx.after_chunk(tally.imported)
-    return len(batch)
 
 
 def _save(batch: ImportBatch, user: Any, **changes: Any) -> None:

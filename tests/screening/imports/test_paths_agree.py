@@ -95,18 +95,25 @@ def _known_child(user: Any, practice_code: str) -> None:
     )
 
 
-@pytest.mark.parametrize("set_based_keys", [True, False])
+@pytest.mark.parametrize(
+    ("set_based_keys", "workers"), [(True, 2), (True, 0), (False, 3)]
+)
 def test_fast_and_slow_paths_write_the_same_rows(
-    cast: Any, tmp_path: Path, settings: Any, set_based_keys: bool
+    cast: Any, tmp_path: Path, settings: Any, set_based_keys: bool, workers: int
 ) -> None:
-    """Also with the fast path's key checks by per-row triggers (the fallback)."""
+    """Whether the fast path decides in worker processes or in-process, and
+    checks keys set-based or by per-row triggers (the fallback)."""
     settings.ACTIVE_PAEDIATRIC_RULESET = "eas2015"  # two-occasion criterion
     settings.IMPORT_SET_BASED_KEY_CHECKS = set_based_keys
+    settings.IMPORT_WORKERS = workers
     coordinator = cast["coord"]
     rows = mixed_rows(240)
     rows += [rows[5], rows[31], rows[120]]  # the same rows again: skipped
     rows.append(  # a result the registry already holds: skipped
         "M1,F,2016-03-01,2024-12-01,capillary,no,mmol/L,7.2,1.4,5.3,direct,0.9,OLD-1,"
+    )
+    rows.append(  # text COPY escapes: tab, backslash and newline in an id
+        'T\\1,F,2016-03-01,2025-02-01,venous,no,mmol/L,5.2,1.4,3.3,direct,0.9,"a\tb\\c\nd",'
     )
     _known_child(cast["ped_a"], "DEMO-A")
     _known_child(cast["ped_b"], "DEMO-B")
@@ -119,7 +126,8 @@ def test_fast_and_slow_paths_write_the_same_rows(
     )
 
     fast_rows, slow_rows = _snapshot(fast), _snapshot(slow)
-    assert fast_rows["tally"][0] == 244
+    assert fast_rows["tally"][0] == 245
+    assert ("T\\1", date(2025, 2, 1), "a\tb\\c\nd") in fast_rows["results"]
     assert fast_rows["tally"][2] > 0  # duplicates in the file were skipped
     assert fast_rows["tally"][3] > 0  # bad rows were rejected
     assert {outcome[1][2] for outcome in fast_rows["results"].values()} >= {
