@@ -59,16 +59,29 @@ class Person(models.Model):
     Parent links make the pedigree; siblings and other relatives are derived.
     """
 
-    pseudonym = models.CharField(max_length=20, unique=True, default=new_pseudonym)
+    # Unique by a constraint, not unique=True: that would add a pattern index
+    # for LIKE queries, which nothing asks, to every person written.
+    pseudonym = models.CharField(max_length=20, default=new_pseudonym)
     sex = models.CharField(max_length=1, choices=Sex.choices)
     birth_date = models.DateField()
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     practice_patient_number = models.CharField(max_length=40, blank=True)
+    # Indexed where set (see Meta): most persons are children without links.
     mother = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     father = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -79,7 +92,22 @@ class Person(models.Model):
     )
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["mother"],
+                condition=models.Q(mother__isnull=False),
+                name="person_mother_idx",
+            ),
+            models.Index(
+                fields=["father"],
+                condition=models.Q(father__isnull=False),
+                name="person_father_idx",
+            ),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["pseudonym"], name="person_unique_pseudonym"
+            ),
             models.UniqueConstraint(
                 fields=["practice", "practice_patient_number"],
                 condition=~models.Q(practice_patient_number=""),
@@ -363,7 +391,7 @@ class LabResult(models.Model):
         related_name="lab_results",
         db_constraint=True,
     )
-    # Indexed by the idempotency constraint (entered_by, idempotency_key).
+    # Never looked up by author; users are deactivated, not deleted.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -386,8 +414,10 @@ class LabResult(models.Model):
                 condition=~models.Q(lab_sample_id=""),
                 name="labresult_unique_sample",
             ),
+            # Only results sent with a key (API retries) are in this index.
             models.UniqueConstraint(
                 fields=["entered_by", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
                 name="labresult_unique_idempotency_key",
             ),
         ]
