@@ -55,6 +55,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def workers_peak_rss_mb() -> float:
+    """The largest finished child process (the import's forked workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def generate(path: Path, rows: int, seed: int = 2026) -> None:
     """A lab file: 2 % bad rows, ~20 % of children with a second sample."""
     rng = random.Random(seed)
@@ -323,6 +328,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     import django  # noqa: PLC0415
+    from django.conf import settings  # noqa: PLC0415
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415
@@ -340,12 +346,19 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
         args.rows,
         lambda: batch_holder.update(batch=our_pipeline(source)),
     )
-    peak_a = peak_rss_mb()
+    peak_main, peak_worker = peak_rss_mb(), workers_peak_rss_mb()
+    workers = settings.IMPORT_WORKERS
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    workers = workers if workers >= 2 else 0
+    # Upper bound: the workers share the main process's pages until they write.
+    peak_a = peak_main + workers * peak_worker
     batch = batch_holder["batch"]
     print(
         f"    batch {batch.pk} {batch.status}: read {batch.rows_read}, imported "
         f"{batch.rows_imported}, skipped {batch.rows_skipped}, rejected "
-        f"{batch.rows_rejected}; peak RSS {peak_a:.0f} MB (before: {base_rss:.0f} MB)"
+        f"{batch.rows_rejected}; peak RSS {peak_main:.0f} MB (before: "
+        f"{base_rss:.0f} MB), {workers} worker(s) at most {peak_worker:.0f} MB each"
     )
     rate_b = timed("(b) raw psycopg COPY into an unindexed table", args.rows,
                    lambda: raw_copy(source, params))  # fmt: skip
@@ -367,7 +380,7 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
         "a >= 50,000 rows/s": rate_a >= 50_000,
         "within 10x of b": rate_b / rate_a <= 10,
         "a >= 100x c": rate_a / rate_c >= 100,
-        "peak RSS < 300 MB": peak_a < 300,
+        "peak RSS (main + workers) < 300 MB": peak_a < 300,
     }
     print(
         "goals: "
