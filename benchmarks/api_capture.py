@@ -8,8 +8,9 @@ Goals (issue 5): p95 < 50 ms and >= 200 results/s for (a); p95 < 50 ms for (c).
 
     .venv/bin/python benchmarks/api_capture.py [--requests 2000] [--clients 8]
 
-Needs PostgreSQL on 127.0.0.1:5432 (trust auth); creates and drops a throwaway
-database `fh_bench_api`. Every loop is bounded in count and time.
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis on 127.0.0.1:6379 (the
+session cache, as in production; BENCH_CACHE_URL overrides it); creates and drops
+a throwaway database `fh_bench_api`. Every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def server_env() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
         CELERY_BROKER_URL="",
+        # As in production: sessions read from Redis (written through to the DB).
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
     )
     return env
 

@@ -245,6 +245,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache and sessions ---------------------------------------------------------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# With a shared cache (Redis) a page reads its session from the cache, written
+# through to the database; a per-process cache could serve a session that was
+# ended in another worker, so then sessions stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if "redis" in CACHES["default"]["BACKEND"].lower()
+    else "django.contrib.sessions.backends.db"
+)
+
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)

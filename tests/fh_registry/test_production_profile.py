@@ -70,3 +70,31 @@ def test_openapi_schema_is_valid() -> None:
     result = _manage("spectacular", "--validate", "--fail-on-warn")
     assert result.returncode == 0, result.stderr
     assert "/api/v1/lab-results/" in result.stdout
+
+
+_SESSION_PROBE = (
+    "from django.conf import settings; from django.core.cache import cache; "
+    "cache.set('probe', 'seen', 5); "
+    "print(settings.SESSION_ENGINE, cache.get('probe'))"
+)
+
+
+def test_sessions_are_read_from_redis_when_it_is_the_shared_cache() -> None:
+    result = _manage(
+        "shell", "-c", _SESSION_PROBE, CACHE_URL="redis://127.0.0.1:6379/13"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "seen",
+    ]
+
+
+def test_sessions_stay_in_the_database_with_a_per_process_cache() -> None:
+    # A session ended in one worker must not live on in another's memory.
+    result = _manage("shell", "-c", _SESSION_PROBE, CACHE_URL="locmemcache://")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.contrib.sessions.backends.db",
+        "seen",
+    ]
