@@ -27,6 +27,7 @@ wrote resolves, failing the batch if one does not. Otherwise the triggers run.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -455,6 +456,9 @@ def _decide_all(
                 write(*_decide_job(*job))
             return
         context = multiprocessing.get_context("fork")
+        # Objects that exist at the fork are left out of the workers' garbage
+        # collections, which would otherwise touch, and so copy, every page.
+        gc.freeze()
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque[Future] = deque()
             try:
@@ -469,6 +473,7 @@ def _decide_all(
                 raise
     finally:
         _JOB = None
+        gc.unfreeze()
 
 
 def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:

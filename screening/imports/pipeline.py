@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 TASK_NAME = "screening.imports.tasks.run_import_batch"
 LIVE_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.COMPLETED)
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 2000
 _LOCK_SPACE = 0x46480  # "FH" + 0x480: advisory-lock namespace of import batches
 
 #: Raw rows sorted by child then line: (line, values in formats.COLUMNS order).
