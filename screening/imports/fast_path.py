@@ -209,6 +209,7 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
                 accepted,
                 ctx,
                 tally,
+                known_numbers=_known_numbers(cursor, stage, ctx),
                 write_chunk=write_chunk,
             )
         if set_based_keys:
@@ -253,6 +254,19 @@ def _stage_file(
             copy.write_row((line, *values))
             if not tally.read % 20000:
                 ctx.progress.set(0.3 * table.bytes_read() / size)
+
+
+def _known_numbers(cursor: Any, stage: sql.Identifier, ctx: RunContext) -> set[str]:
+    """The file's patient numbers the practice already has: chunks without one
+    need no lookups (a new practice's file, or new children, has none)."""
+    cursor.execute(
+        sql.SQL(
+            "SELECT DISTINCT s.c0 FROM {} s JOIN screening_person p"
+            " ON p.practice_id = %s AND p.practice_patient_number = s.c0"
+        ).format(stage),
+        (ctx.batch.practice_id,),
+    )
+    return {row[0] for row in cursor.fetchall()}
 
 
 def _set_based_key_checks(cursor: Any) -> bool:
@@ -418,6 +432,7 @@ def _decide_all(
     ctx: RunContext,
     tally: Tally,
     *,
+    known_numbers: set[str],
     write_chunk: Callable[[], None],
 ) -> None:
     """Decide every row, chunk by chunk, in order: COPY a chunk's accepted rows,
@@ -432,7 +447,8 @@ def _decide_all(
 
     def jobs() -> Iterator[tuple[RawRows, dict[str, KnownChild], list[int]]]:
         for chunk in child_chunks(rows, ctx.chunk_rows):
-            known = load_known(ctx.batch.practice_id, patient_numbers(chunk))
+            numbers = patient_numbers(chunk) & known_numbers
+            known = load_known(ctx.batch.practice_id, numbers) if numbers else {}
             cursor.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)",
                 (sequence, len(chunk)),
