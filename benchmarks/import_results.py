@@ -28,6 +28,7 @@ import argparse
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -92,28 +93,38 @@ def _children(parent: int) -> list[int]:
     return found
 
 
+def sample_memory(parent: int) -> None:
+    """Sampler process: print the peak summed PSS of `parent` and its other
+    children (the import's workers) once stdin closes. A process, not a thread:
+    the import forks workers only from a single-threaded process."""
+    me, peak = os.getpid(), 0
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    while not stop.wait(0.2):
+        pids = [pid for pid in _children(parent) if pid != me]
+        peak = max(peak, _pss_kb(parent) + sum(_pss_kb(pid) for pid in pids))
+    print(peak / 1024)
+
+
 class MemorySampler:
     """Peak memory of this process and its workers together (summed PSS),
-    sampled every 0.2 s while a step runs (Linux /proc)."""
+    sampled every 0.2 s by a separate process while a step runs (Linux /proc)."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.2):
-            total = _pss_kb(me) + sum(_pss_kb(pid) for pid in _children(me))
-            self.peak_mb = max(self.peak_mb, total / 1024)
 
     def __enter__(self) -> MemorySampler:
-        self._thread.start()
+        self._sampler = subprocess.Popen(
+            [sys.executable, __file__, "--sample-memory", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        output, _ = self._sampler.communicate("", timeout=30)
+        self.peak_mb = float(output.strip() or 0)
 
 
 def generate(path: Path, rows: int, seed: int = 2026) -> None:
@@ -422,7 +433,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--compare-rows", type=int, default=10_000)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--sample-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sample_memory:
+        sample_memory(args.sample_memory)
+        return
 
     params = admin_params()
     recreate_database(params)

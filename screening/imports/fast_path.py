@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
+import logging
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -39,6 +41,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import billiard
 from django.conf import settings
 from django.db import connection
 from django.db.models import Model
@@ -60,6 +63,8 @@ from screening.imports.pipeline import (
     patient_numbers,
 )
 from screening.models import Assessment, LabResult, Person, ResultSource
+
+logger = logging.getLogger(__name__)
 
 _RAW = [f"c{index}" for index in range(len(formats.COLUMNS))]
 _ACCEPTED = (
@@ -414,13 +419,28 @@ def _decide_job(
     return "".join(lines), len(lines), outcome
 
 
+def _end_with_parent(parent: int) -> None:
+    """A worker outlives no importer: killed (a task's hard time limit), its
+    workers would otherwise wait on the job queue for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _workers(rows: int, chunk_rows: int) -> int:
+    """How many worker processes to fork; 0 decides in this process."""
     wanted = settings.IMPORT_WORKERS
     if wanted is None:
         wanted = min(os.cpu_count() or 1, 4)
     if wanted < 2 or rows < 2 * chunk_rows:
         return 0
-    if multiprocessing.current_process().daemon:  # may not have children
+    # A fork copies only this thread: a lock another thread holds (logging,
+    # imports) would stay locked in the workers. Threaded servers decide here.
+    if threading.active_count() > 1:
         return 0
     return wanted
 
@@ -466,16 +486,29 @@ def _decide_all(
         ctx.progress.set(0.3 + 0.65 * handled / total)
 
     workers = _workers(tally.read, ctx.chunk_rows)
+    logger.info(
+        "import batch %s: deciding %s rows in %s",
+        ctx.batch.pk,
+        tally.read,
+        f"{workers} worker processes" if workers else "the importing process",
+    )
     try:
         if not workers:
             for job in jobs():
                 write(*_decide_job(*job))
             return
-        context = multiprocessing.get_context("fork")
+        # billiard's fork context (Celery's multiprocessing): a prefork worker's
+        # child is daemonic, and the standard library's refuses it children.
+        context = billiard.get_context("fork")
         # Objects that exist at the fork are left out of the workers' garbage
         # collections, which would otherwise touch, and so copy, every page.
         gc.freeze()
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_end_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             pending: deque[Future] = deque()
             try:
                 for job in jobs():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -99,7 +100,12 @@ def _known_child(user: Any, practice_code: str) -> None:
     ("set_based_keys", "workers"), [(True, 2), (True, 0), (False, 3)]
 )
 def test_fast_and_slow_paths_write_the_same_rows(
-    cast: Any, tmp_path: Path, settings: Any, set_based_keys: bool, workers: int
+    cast: Any,
+    tmp_path: Path,
+    settings: Any,
+    caplog: Any,
+    set_based_keys: bool,
+    workers: int,
 ) -> None:
     """Whether the fast path decides in worker processes or in-process, and
     checks keys set-based or by per-row triggers (the fallback)."""
@@ -120,7 +126,10 @@ def test_fast_and_slow_paths_write_the_same_rows(
     fast_file = write_file(tmp_path / "fast.csv", rows)
     slow_file = write_file(tmp_path / "slow.csv", rows, trailer="\n")  # other hash
 
-    fast = import_file(coordinator, fast_file, path="fast", chunk_rows=37)
+    with caplog.at_level(logging.INFO, logger="screening.imports.fast_path"):
+        fast = import_file(coordinator, fast_file, path="fast", chunk_rows=37)
+    where = f"{workers} worker processes" if workers else "the importing process"
+    assert f"import batch {fast.pk}: deciding 245 rows in {where}" in caplog.text
     slow = import_file(
         coordinator, slow_file, practice_code="DEMO-B", path="slow", chunk_rows=53
     )
