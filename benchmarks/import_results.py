@@ -99,7 +99,12 @@ def sample_memory(parent: int) -> None:
     the import forks workers only from a single-threaded process."""
     me, peak = os.getpid(), 0
     stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def until_stdin_closes() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=until_stdin_closes, daemon=True).start()
     while not stop.wait(0.2):
         pids = [pid for pid in _children(parent) if pid != me]
         peak = max(peak, _pss_kb(parent) + sum(_pss_kb(pid) for pid in pids))
