@@ -386,7 +386,7 @@ def lab_panel(entry: LabEntry) -> rules.LipidPanel:
 def _si(value: Decimal | None, unit: str, analyte: rules.Analyte) -> Decimal | None:
     if value is None:
         return None
-    converted = rules.to_mmol_l(value, rules.Unit(unit), analyte)
+    converted = rules.to_mmol_l(value, _UNIT_OF[unit], analyte)  # type: ignore[arg-type]
     return converted.quantize(SI_QUANTUM)
 
 
