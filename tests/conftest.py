@@ -9,6 +9,14 @@ import pytest
 from tests import personas
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys last: their live server and Playwright threads live on
+    for the session, and a process with other threads decides imports without
+    worker processes (a fork copies no other thread's locks), which the import
+    tests check by the path the log names."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture
 def cast(db: Any) -> dict[str, Any]:
     return personas.cast()
