@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -438,8 +439,9 @@ def _workers(rows: int, chunk_rows: int) -> int:
         wanted = min(os.cpu_count() or 1, 4)
     if wanted < 2 or rows < 2 * chunk_rows:
         return 0
-    # A fork copies only this thread: a lock another thread holds (logging,
-    # imports) would stay locked in the workers. Threaded servers decide here.
+    # A fork copies only this thread: a lock another thread holds (Django's
+    # translation state, logging, imports) would stay locked in the workers.
+    # Threaded servers decide here.
     if threading.active_count() > 1:
         return 0
     return wanted
@@ -503,12 +505,15 @@ def _decide_all(
         # Objects that exist at the fork are left out of the workers' garbage
         # collections, which would otherwise touch, and so copy, every page.
         gc.freeze()
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_end_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with (
+            _unfrozen_after(),
+            ProcessPoolExecutor(
+                workers,
+                mp_context=context,
+                initializer=_end_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool,
+        ):
             pending: deque[Future] = deque()
             try:
                 for job in jobs():
@@ -522,6 +527,13 @@ def _decide_all(
                 raise
     finally:
         _JOB = None
+
+
+@contextmanager
+def _unfrozen_after() -> Iterator[None]:
+    try:
+        yield
+    finally:
         gc.unfreeze()
 
 
