@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 
 from fh_registry.models import Practice
-from screening.imports import fast_path
+from screening.imports import children, fast_path
 from screening.imports.pipeline import run_import
 from screening.models import ImportStatus, LabResult, Person
-from tests.screening.imports.conftest import register, write_file
+from tests.screening.imports.conftest import mixed_rows, register, write_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,3 +69,26 @@ def test_a_known_child_removed_while_the_file_is_read_fails_the_batch(
     assert "a child named in the file was removed meanwhile" in batch.message
     assert not LabResult.objects.filter(import_batch=batch).exists()
     assert not Person.objects.filter(practice_patient_number="A-1").exists()
+
+
+def test_an_error_in_a_worker_process_fails_the_batch_with_nothing_written(
+    ped_a: Any, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.IMPORT_WORKERS = 2
+    rows = mixed_rows(120, prefix="X")
+    started = register(ped_a, write_file(tmp_path / "lab.csv", rows))
+    decide = children.decide_chunk
+
+    def fails_on_a_later_chunk(groups: Any, **kwargs: Any) -> Any:
+        if any(number.endswith("7") for number in groups):  # inherited by the fork
+            raise RuntimeError("decision failed in a worker")
+        return decide(groups, **kwargs)
+
+    monkeypatch.setattr(children, "decide_chunk", fails_on_a_later_chunk)
+
+    batch = run_import(started.batch.pk, path="fast", chunk_rows=10)
+
+    assert batch.status == ImportStatus.FAILED
+    assert "decision failed in a worker" in batch.message
+    assert not LabResult.objects.filter(import_batch=batch).exists()
+    assert not Person.objects.filter(practice_patient_number__startswith="X").exists()
