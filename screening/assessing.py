@@ -35,8 +35,8 @@ def as_entered(value: Decimal | None) -> Decimal | None:
 
 
 # Enum members by value: a dict lookup, where Unit(value) runs EnumType.__call__.
-_UNIT_OF = rules.Unit._value2member_map_
-_METHOD_OF = rules.LdlMethod._value2member_map_
+UNIT_OF = rules.Unit._value2member_map_
+METHOD_OF = rules.LdlMethod._value2member_map_
 _SEX_OF = rules.Sex._value2member_map_
 
 
@@ -44,14 +44,14 @@ def panel_of(result: LabResult) -> rules.LipidPanel:
     """The panel exactly as entered: rules read the entered value and unit."""
     computed = result.ldl_computed_here  # Friedewald by us: the engine recomputes it
     return rules.LipidPanel(
-        unit=_UNIT_OF[result.entered_unit],  # type: ignore[arg-type]
+        unit=UNIT_OF[result.entered_unit],  # type: ignore[arg-type]
         total_cholesterol=as_entered(result.total_cholesterol_entered),
         ldl_cholesterol=None
         if computed
         else as_entered(result.ldl_cholesterol_entered),
         ldl_method=rules.LdlMethod.UNKNOWN
         if computed
-        else _METHOD_OF[result.ldl_method],  # type: ignore[arg-type]
+        else METHOD_OF[result.ldl_method],  # type: ignore[arg-type]
         hdl_cholesterol=as_entered(result.hdl_cholesterol_entered),
         triglycerides=as_entered(result.triglycerides_entered),
     )

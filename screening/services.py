@@ -19,6 +19,8 @@ from fh_registry.models import Practice
 from screening import rules
 from screening.assessing import (
     FLAGGED_OUTCOMES,
+    METHOD_OF,
+    UNIT_OF,
     active_ruleset,
     assessment_for,
     build_case,
@@ -299,9 +301,9 @@ def _shape_problems(
     entry: LabEntry, *, person: Person, today: date | None = None
 ) -> Problems:
     problems: Problems = []
-    if entry.unit not in rules.Unit._value2member_map_:
+    if entry.unit not in UNIT_OF:
         problems.append(("unit", _("Unit must be mmol/L or mg/dL."), "unit"))
-    if entry.ldl_method not in rules.LdlMethod._value2member_map_:
+    if entry.ldl_method not in METHOD_OF:
         problems.append(
             (
                 "ldl_method",
@@ -367,17 +369,12 @@ def _problem_code(problem: rules.Problem) -> str:
     return problem.code if problem.severity == "error" else "needs_confirmation"
 
 
-# Enum members by value: a dict lookup, where Unit(value) runs EnumType.__call__.
-_UNIT_OF = rules.Unit._value2member_map_
-_METHOD_OF = rules.LdlMethod._value2member_map_
-
-
 def lab_panel(entry: LabEntry) -> rules.LipidPanel:
     return rules.LipidPanel(
-        unit=_UNIT_OF[entry.unit],  # type: ignore[arg-type]
+        unit=UNIT_OF[entry.unit],  # type: ignore[arg-type]
         total_cholesterol=entry.total_cholesterol,
         ldl_cholesterol=entry.ldl_cholesterol,
-        ldl_method=_METHOD_OF[entry.ldl_method],  # type: ignore[arg-type]
+        ldl_method=METHOD_OF[entry.ldl_method],  # type: ignore[arg-type]
         hdl_cholesterol=entry.hdl_cholesterol,
         triglycerides=entry.triglycerides,
     )
@@ -386,7 +383,7 @@ def lab_panel(entry: LabEntry) -> rules.LipidPanel:
 def _si(value: Decimal | None, unit: str, analyte: rules.Analyte) -> Decimal | None:
     if value is None:
         return None
-    converted = rules.to_mmol_l(value, _UNIT_OF[unit], analyte)  # type: ignore[arg-type]
+    converted = rules.to_mmol_l(value, UNIT_OF[unit], analyte)  # type: ignore[arg-type]
     return converted.quantize(SI_QUANTUM)
 
 
