@@ -189,18 +189,18 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
         if set_based_keys:
             _lock_batch_rows(cursor, ctx)
             cursor.execute("SET LOCAL session_replication_role = replica")
-        written = 0
+        analyzed = False
 
         def write_chunk() -> None:
             """Persons, results, assessments and history of the COPYed chunk."""
-            nonlocal written
-            if not written:  # one chunk is like the next: plan by the first
+            nonlocal analyzed
+            if not analyzed:  # one chunk is like the next: plan by the first
                 cursor.execute(sql.SQL("ANALYZE {}").format(accepted))
+                analyzed = True
             if set_based_keys:
                 _lock_known_children(cursor, accepted)
             _insert_all(cursor, accepted, ctx)
             cursor.execute(sql.SQL("TRUNCATE {}").format(accepted))
-            written += 1
 
         with raw.cursor(name=f"import_rows_{ctx.batch.pk}") as rows:
             rows.itersize = ctx.chunk_rows
@@ -294,14 +294,12 @@ class DanglingReferenceError(RuntimeError):
 
 
 # What the key triggers would lock: every pre-existing row the batch refers to.
-_LOCKS = (
-    ("SELECT count(*) FROM (SELECT 1 FROM fh_registry_practice WHERE id = %(practice)s"
-     " FOR KEY SHARE) x", 1),
-    ("SELECT count(*) FROM (SELECT 1 FROM fh_registry_user WHERE id = %(user)s"
-     " FOR KEY SHARE) x", 1),
-    ("SELECT count(*) FROM (SELECT 1 FROM screening_importbatch WHERE id = %(batch)s"
-     " FOR KEY SHARE) x", 1),
-)  # fmt: skip
+_LOCKED = (  # table, and the parameter naming its row
+    ("fh_registry_practice", "practice"),
+    ("fh_registry_user", "user"),
+    ("screening_importbatch", "batch"),
+)
+_LOCK = "SELECT count(*) FROM (SELECT 1 FROM {} WHERE id = {} FOR KEY SHARE) x"
 _KNOWN_CHILDREN = """
 SELECT (SELECT count(*) FROM (
         SELECT 1 FROM screening_person p
@@ -327,9 +325,10 @@ SELECT
 
 def _lock_batch_rows(cursor: Any, ctx: RunContext) -> None:
     params = _params(ctx)
-    for statement, expected in _LOCKS:
+    for table, param in _LOCKED:
+        statement = sql.SQL(_LOCK).format(sql.Identifier(table), sql.Placeholder(param))
         cursor.execute(statement, params)
-        if cursor.fetchone()[0] != expected:
+        if cursor.fetchone()[0] != 1:
             raise DanglingReferenceError(
                 "a practice, user or batch of this import is gone"
             )
