@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Value
+from django.db import connection
 
 from screening import rules
-from screening.models import Assessment, FamilyHistoryEntry, GeneticResult, LabResult
+from screening.models import Assessment, LabResult
 
 # Most pathogenic first: the child's own variant is the strongest class reported.
 _VARIANT_RANK = ("pathogenic", "likely_pathogenic", "vus", "likely_benign", "benign")
@@ -91,23 +91,22 @@ def build_case(
     )
 
 
+_FACTS = """
+SELECT 'family', code FROM screening_familyhistoryentry WHERE person_id = %(person)s
+UNION ALL
+SELECT 'genetic', acmg_class FROM screening_geneticresult WHERE person_id = %(person)s
+"""
+
+
 def person_facts(person_id: int) -> tuple[list[str], list[str]]:
-    """Family history codes and genetic classes of one person (one query)."""
-    # No ORDER BY inside a UNION (SQLite refuses it; GeneticResult has an ordering).
-    family = (
-        FamilyHistoryEntry.objects.filter(person_id=person_id)
-        .order_by()
-        .values_list(Value("family"), "code")
-    )
-    genetic = (
-        GeneticResult.objects.filter(person_id=person_id)
-        .order_by()
-        .values_list(Value("genetic"), "acmg_class")
-    )
+    """Family history codes and genetic classes of one person (one query, in SQL
+    written out: on every capture, the ORM's compilation cost more than the read)."""
     codes: list[str] = []
     classes: list[str] = []
-    for kind, value in family.union(genetic, all=True):
-        (codes if kind == "family" else classes).append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_FACTS, {"person": person_id})
+        for kind, value in cursor.fetchall():
+            (codes if kind == "family" else classes).append(value)
     return codes, classes
 
 

@@ -24,10 +24,13 @@ from screening.models import (
 
 
 class PrebuiltFields:
-    """ModelSerializer fields built once per class, then copied per use.
+    """Output-only ModelSerializer fields built once per class, then copied per use.
 
-    DRF rebuilds a ModelSerializer's fields from the model on every instantiation;
-    copying the built set is cheaper, and every lab result POST returns one.
+    DRF rebuilds a ModelSerializer's fields from the model on every instantiation
+    and deep-copies each (re-running its constructor); every lab result POST
+    returns two such serializers. A shallow copy is enough here: binding sets only
+    the copy's own name, parent and source, and representing a value changes
+    nothing in a field. Not for input serializers, whose validators run.
     """
 
     _prebuilt: ClassVar[dict[type, dict[str, Any]]] = {}
@@ -36,7 +39,10 @@ class PrebuiltFields:
         cls = type(self)
         if cls not in PrebuiltFields._prebuilt:
             PrebuiltFields._prebuilt[cls] = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(PrebuiltFields._prebuilt[cls])
+        return {
+            name: copy.copy(field)
+            for name, field in PrebuiltFields._prebuilt[cls].items()
+        }
 
 
 def _value() -> serializers.DecimalField:

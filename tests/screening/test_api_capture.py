@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from fh_registry.authentication import RegistryTokenAuthentication
 from screening import services
 from screening.models import LabResult
 from tests.personas import lab_entry, register_child
@@ -296,3 +297,33 @@ def test_register_child_born_in_the_future_is_400(ped_a: Any) -> None:
     )
     assert response.status_code == 400
     assert response.json()["birth_date"][0]["code"] == "future"
+
+
+def test_unknown_token_is_401(child_a: Any) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef")
+    response = client.get("/api/v1/persons/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_token_of_a_deactivated_user_is_401(ped_a: Any, child_a: Any) -> None:
+    client = api(ped_a)
+    assert client.get("/api/v1/persons/").status_code == 200
+    ped_a.is_active = False
+    ped_a.save(update_fields=["is_active"])
+    response = client.get("/api/v1/persons/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_token_request_carries_user_and_token(ped_a: Any) -> None:
+    token, _ = Token.objects.get_or_create(user=ped_a)
+    user, auth = RegistryTokenAuthentication().authenticate_credentials(token.key)
+    assert (user.pk, user.role, auth.key, auth.user_id) == (
+        ped_a.pk,
+        ped_a.role,
+        token.key,
+        ped_a.pk,
+    )
+    assert auth.created == token.created
