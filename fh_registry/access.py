@@ -21,25 +21,61 @@ def is_administrator(user: Any) -> bool:
     )
 
 
-def practice_scope(user: Any, practice_path: str = "practice") -> Q:
-    """A filter on `practice_path` that keeps only the practices the user may see.
+# How far a user's reach goes: every practice, the practices they are members of
+# in their role, or none. Both renderings below (ORM and SQL) ask only this.
+_EVERY_PRACTICE = "every"
+_MEMBER_PRACTICES = "member"
+_NO_PRACTICE = "none"
 
-    Administrators and all-practice coordinators see every practice; pediatricians and
-    regional coordinators the practices they are members of in that role;
-    epidemiologists (statistics only) and anonymous users see no person at all.
-    """
+
+def _reach(user: Any) -> str:
+    """Administrators and all-practice coordinators see every practice; pediatricians
+    and regional coordinators the practices they are members of in that role;
+    epidemiologists (statistics only) and anonymous users see no person at all."""
     if not user.is_authenticated or not user.is_active:
-        return NOTHING
+        return _NO_PRACTICE
     if is_administrator(user):
-        return Q()
+        return _EVERY_PRACTICE
     if user.role == Role.COORDINATOR and user.covers_all_practices:
-        return Q()
+        return _EVERY_PRACTICE
     if user.role in (Role.PEDIATRICIAN, Role.COORDINATOR):
+        return _MEMBER_PRACTICES
+    return _NO_PRACTICE
+
+
+def practice_scope(user: Any, practice_path: str = "practice") -> Q:
+    """A filter on `practice_path` that keeps only the practices the user may see."""
+    reach = _reach(user)
+    if reach == _EVERY_PRACTICE:
+        return Q()
+    if reach == _MEMBER_PRACTICES:
         member_practices = Membership.objects.filter(
             user_id=user.pk, role=user.role
         ).values("practice_id")
         return Q(**{f"{practice_path}__in": member_practices})
     return NOTHING
+
+
+_MEMBER_PRACTICE_IDS = (
+    "SELECT practice_id FROM fh_registry_membership"
+    " WHERE user_id = %(scope_user)s AND role = %(scope_role)s"
+)
+
+
+def practice_scope_sql(user: Any, column: str) -> tuple[str, dict[str, Any]]:
+    """`practice_scope` as an SQL condition on `column` (a practice id), with its
+    parameters, for the few hot reads written out in SQL. A test checks that both
+    keep the same rows for every role."""
+    reach = _reach(user)
+    if reach == _EVERY_PRACTICE:
+        return "1 = 1", {}
+    if reach == _MEMBER_PRACTICES:
+        # `column` is a name from code; the values are bound parameters.
+        return f"{column} IN ({_MEMBER_PRACTICE_IDS})", {
+            "scope_user": user.pk,
+            "scope_role": user.role,
+        }
+    return "1 = 0", {}
 
 
 def visible_practices(user: Any) -> QuerySet[Practice]:

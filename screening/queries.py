@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fh_registry.access import practice_scope_sql
 from fh_registry.models import Role
 from screening import rules
 from screening.assessing import active_ruleset
@@ -48,6 +49,24 @@ NEXT_STEPS = {
     ),
     "rejected": gettext_lazy("Check the values: the result was implausible."),
 }
+
+
+_PERSON_BY_PSEUDONYM = """
+SELECT * FROM screening_person WHERE pseudonym = %(pseudonym)s AND {scope}
+"""
+
+
+def person_in_scope(user: Any, pseudonym: str) -> Person | None:
+    """The person with this pseudonym if `user` may see them.
+
+    Every capture and child page starts here, so the query is written out (the
+    scope rendered by fh_registry.access) instead of compiled by the ORM each time.
+    """
+    scope, params = practice_scope_sql(user, "practice_id")
+    found = Person.objects.raw(
+        _PERSON_BY_PSEUDONYM.format(scope=scope), {"pseudonym": pseudonym, **params}
+    )
+    return next(iter(found), None)
 
 
 def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 
 from fh_registry.access import can_enter_results, visible_practices
 from fh_registry.models import Role
-from screening import services
+from screening import queries, services
 from screening.api import filters
 from screening.api.serializers import (
     AssessmentOutput,
@@ -50,9 +49,10 @@ class PersonDataViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, SeesPersons]
 
     def person_in_scope(self, pseudonym: str) -> Person:
-        return get_object_or_404(
-            Person.objects.for_user(self.request.user), pseudonym=pseudonym
-        )
+        person = queries.person_in_scope(self.request.user, pseudonym)
+        if person is None:
+            raise NotFound
+        return person
 
     def require_entry_rights(self) -> None:
         if not can_enter_results(self.request.user):
