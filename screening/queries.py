@@ -7,14 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fh_registry.access import practice_scope_sql
 from fh_registry.models import Role
-from screening import rules
+from screening import fragments, rules
 from screening.assessing import active_ruleset
 from screening.charts import LdlChart, ldl_chart
 from screening.models import (
@@ -127,16 +126,27 @@ def _assessment_cards(assessments: list[Assessment], lang: str) -> list[dict[str
     ]
 
 
+_RESULTS = """
+SELECT * FROM screening_labresult WHERE person_id = %(person)s
+ORDER BY sample_date, id
+"""
+# Newest first, with the sample date of the result each one assessed; only the
+# page's columns (inputs and the other language's reasons stay deferred).
+_ASSESSMENTS = """
+SELECT a.id, a.outcome, a.criterion, a.alerts, a.ruleset_id, a.ruleset_version,
+       a.created_at, a.{reasons}, r.sample_date
+FROM screening_assessment a JOIN screening_labresult r ON r.id = a.lab_result_id
+WHERE a.person_id = %(person)s
+ORDER BY a.created_at DESC, a.id DESC
+"""
+
+
 def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any]:
-    results = list(
-        LabResult.objects.filter(person=person).order_by("sample_date", "pk")
-    )
-    other_language = "reasons_en" if lang.startswith("de") else "reasons_de"
+    key = {"person": person.pk}
+    results = list(LabResult.objects.raw(_RESULTS, key))
+    reasons = "reasons_de" if lang.startswith("de") else "reasons_en"
     assessments = list(
-        Assessment.objects.filter(person=person)
-        .annotate(sample_date=F("lab_result__sample_date"))
-        .defer("inputs", other_language)  # the page shows neither
-        .order_by("-created_at", "-pk")
+        Assessment.objects.raw(_ASSESSMENTS.format(reasons=reasons), key)
     )
     latest = assessments[0] if assessments else None
     unit = user.preferred_unit
@@ -154,11 +164,16 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
     return {
         "person": person,
         "identity": identity,
-        "results": _result_rows(results, unit),
-        "assessments": _assessment_cards(assessments, lang),
+        "results": fragments.result_rows(_result_rows(results, unit)),
+        "assessments": fragments.assessment_cards(_assessment_cards(assessments, lang)),
         "latest": latest,
+        "latest_reasons": fragments.reason_items(latest.reasons(lang))
+        if latest
+        else "",
         "next_step": str(NEXT_STEPS.get(latest.outcome, "")) if latest else "",
-        "chart": chart,
+        "chart": fragments.chart_svg(chart, label=_("LDL-C over time"))
+        if chart
+        else None,
         "ruleset": ruleset,
         "family_history": FamilyHistoryEntry.objects.filter(person=person),
         "genetic_results": GeneticResult.objects.filter(person=person),

@@ -1,0 +1,182 @@
+"""The child page: results in the user's unit, assessments with reasons, the
+chart, family and genetic facts, escaped, in a constant number of queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from screening import services
+from tests.personas import lab_entry
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def page(user: Any, child: Any, lang: str = "en") -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client.force_login(user)
+    response = client.get(f"/screening/children/{child.pseudonym}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _results(ped: Any, child: Any, count: int) -> None:
+    for n in range(count):
+        services.record_lab_result(
+            acting_user=ped,
+            person=child,
+            entry=lab_entry(
+                sample_date=date(2025, 1, 6) + timedelta(days=14 * n),
+                ldl_cholesterol=Decimal("2.4") + Decimal(n) / 100,
+                lab_sample_id=f"S-{n}",
+            ),
+        )
+
+
+def test_results_show_in_the_users_unit_with_the_friedewald_mark(
+    ped_a: Any, child_a: Any
+) -> None:
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            unit="mg/dL",
+            total_cholesterol=Decimal("260"),
+            hdl_cholesterol=Decimal("50"),
+            ldl_cholesterol=None,
+            triglycerides=Decimal("120"),
+            fasting=True,
+        ),
+    )
+    html = page(ped_a, child_a)
+    row = re.search(r'<table id="results">.*?<tbody>(.*?)</tbody>', html, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    # TC 260 mg/dL = 6.72 mmol/L; Friedewald LDL-C 260 - 50 - 120/5 = 186 mg/dL
+    assert cells[1] == "capillary, fasting"
+    assert cells[2] == "6.72"
+    assert cells[3].startswith("4.81 <span")
+    assert "Friedewald, computed here" in cells[3]
+    assert cells[6] == "mg/dL"
+    ped_a.preferred_unit = "mg/dL"
+    ped_a.save(update_fields=["preferred_unit"])
+    html = page(ped_a, child_a)
+    assert '<td class="num">260</td>' in html
+    assert '<td class="num">186 <span' in html
+
+
+def test_assessments_are_listed_newest_first_with_their_reasons(
+    ped_a: Any, child_a: Any
+) -> None:
+    _results(ped_a, child_a, 2)
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            sample_date=date(2025, 3, 3),
+            total_cholesterol=Decimal("7.1"),
+            ldl_cholesterol=Decimal("5.3"),
+        ),
+    )
+    html = page(ped_a, child_a)
+    cards = re.findall(r'<div class="card assessment">(.*?)</div>', html, re.S)
+    assert len(cards) == 3
+    assert '<span class="badge positive">positive</span> A' in cards[0]
+    assert "2025-03-03" in cards[0]
+    assert "5.3" in re.search(r'<ul class="reasons">(.*?)</ul>', cards[0]).group(1)
+    assert "2025-01-06" in cards[2]
+    latest = re.search(
+        r'<section class="card" id="latest-assessment">(.*?)</section>', html, re.S
+    )
+    assert latest is not None
+    assert 'data-outcome="positive"' in latest.group(1)
+    assert "<li>" in latest.group(1)
+
+
+def test_reasons_show_in_the_pages_language(ped_a: Any, child_a: Any) -> None:
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            total_cholesterol=Decimal("7.1"), ldl_cholesterol=Decimal("5.3")
+        ),
+    )
+    assessment = child_a.lab_results.get().assessments.get()
+    english, german = page(ped_a, child_a, "en"), page(ped_a, child_a, "de")
+    assert escape(assessment.reasons_en[0]) in english
+    assert escape(assessment.reasons_de[0]) in german
+    assert escape(assessment.reasons_de[0]) not in english
+
+
+def test_chart_coordinates_are_plain_numbers_in_every_language(
+    ped_a: Any, child_a: Any
+) -> None:
+    _results(ped_a, child_a, 3)
+    for lang in ("en", "de"):
+        svg = re.search(
+            r"<svg class=\"chart\".*?</svg>", page(ped_a, child_a, lang), re.S
+        )
+        assert svg is not None
+        values = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"', svg.group(0))
+        assert len(values) > 3 * 2
+        assert all(NUMBER.match(value) for value in values), (lang, values)
+        assert svg.group(0).count("<circle") == 3
+
+
+def test_urgent_alert_for_suspected_homozygous_fh(ped_a: Any, child_a: Any) -> None:
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            unit="mg/dL",
+            total_cholesterol=Decimal("520"),
+            hdl_cholesterol=Decimal("40"),
+            ldl_cholesterol=Decimal("450"),
+            triglycerides=Decimal("90"),
+        ),
+        confirm_extreme=True,
+    )
+    assert 'data-alert="hofh_suspected"' in page(ped_a, child_a)
+
+
+def test_entered_texts_are_escaped(ped_a: Any, child_a: Any) -> None:
+    services.record_family_history(
+        acting_user=ped_a,
+        person=child_a,
+        code="parent_premature_chd",
+        detail="Vater <b>Infarkt</b> & 41",
+    )
+    services.record_genetic_result(
+        acting_user=ped_a,
+        person=child_a,
+        gene="LDLR",
+        hgvs_c="c.681C>G",
+        acmg_class="pathogenic",
+        lab="Labor <Süd>",
+        report_date=date(2025, 6, 1),
+    )
+    html = page(ped_a, child_a)
+    assert "Vater &lt;b&gt;Infarkt&lt;/b&gt; &amp; 41" in html
+    assert "c.681C&gt;G" in html
+    assert "Labor &lt;Süd&gt;" in html
+    assert "<b>Infarkt" not in html
+
+
+@pytest.mark.parametrize("results", [1, 20])
+def test_page_queries_do_not_grow_with_results(
+    ped_a: Any, child_a: Any, results: int, django_assert_max_num_queries: Any
+) -> None:
+    _results(ped_a, child_a, results)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(ped_a)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/screening/children/{child_a.pseudonym}/")
+    assert response.content.decode().count("<tr>") == results + 1
