@@ -72,6 +72,7 @@ def prepare(children: int) -> dict[str, str]:
     import django  # noqa: PLC0415 - settings come from the environment set above
 
     django.setup()
+    from django.conf import settings  # noqa: PLC0415
     from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
     from rest_framework.authtoken.models import Token  # noqa: PLC0415
@@ -120,7 +121,7 @@ def prepare(children: int) -> dict[str, str]:
         )
     session = SessionStore()
     session["_auth_user_id"] = str(ped_a.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = ped_a.get_session_auth_hash()
     session.create()
     token, _ = Token.objects.get_or_create(user=ped_a)

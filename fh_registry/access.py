@@ -95,6 +95,16 @@ def identity_scope(user: Any, practice_path: str) -> Q:
     return practice_scope(user, practice_path)
 
 
+def identity_scope_sql(user: Any, column: str) -> tuple[str, dict[str, Any]]:
+    """`identity_scope` as an SQL condition on `column` (see practice_scope_sql)."""
+    if not user.is_authenticated or user.role not in (
+        Role.PEDIATRICIAN,
+        Role.COORDINATOR,
+    ):
+        return "1 = 0", {}
+    return practice_scope_sql(user, column)
+
+
 def can_enter_results(user: Any) -> bool:
     return bool(user.is_authenticated and user.role == Role.PEDIATRICIAN)
 

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
-from fh_registry.access import practice_scope_sql
+from fh_registry.access import identity_scope_sql, practice_scope_sql
 from fh_registry.models import Membership, Practice, Role, User
-from screening.models import Person
+from screening.models import Person, PersonIdentity
 from screening.queries import person_in_scope
 from tests.personas import register_child
 
@@ -88,6 +88,30 @@ def test_sql_scope_matches_the_orm_scope_for_every_kind_of_user(
             if found is not None:
                 assert found.pk == child.pk
                 assert found.practice_id == child.practice_id
+
+
+def _identities_by_sql(user: Any) -> set[int]:
+    scope, params = identity_scope_sql(user, "p.practice_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.person_id FROM screening_personidentity i"
+            f" JOIN screening_person p ON p.id = i.person_id WHERE {scope}",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_sql_identity_scope_matches_the_orm_scope(
+    users: dict[str, Any], ped_a: Any, ped_b: Any
+) -> None:
+    child_a = register_child(ped_a)
+    child_b = register_child(ped_b, practice_code="DEMO-B", number="B-1")
+    names = {"ped_a": {child_a.pk}, "coord": {child_a.pk, child_b.pk}, "admin": set()}
+    for name, user in users.items():
+        orm = set(PersonIdentity.objects.for_user(user).values_list("pk", flat=True))
+        if name in names:
+            assert orm == names[name], name
+        assert _identities_by_sql(user) == orm, name
 
 
 def test_unknown_pseudonym_is_not_found(ped_a: Any) -> None:

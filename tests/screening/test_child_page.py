@@ -91,7 +91,9 @@ def test_assessments_are_listed_newest_first_with_their_reasons(
     assert len(cards) == 3
     assert '<span class="badge positive">positive</span> A' in cards[0]
     assert "2025-03-03" in cards[0]
-    assert "5.3" in re.search(r'<ul class="reasons">(.*?)</ul>', cards[0]).group(1)
+    reasons = re.search(r'<ul class="reasons">(.*?)</ul>', cards[0])
+    assert reasons is not None
+    assert "5.3" in reasons.group(1)
     assert "2025-01-06" in cards[2]
     latest = re.search(
         r'<section class="card" id="latest-assessment">(.*?)</section>', html, re.S
@@ -180,3 +182,23 @@ def test_page_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(12):
         response = client.get(f"/screening/children/{child_a.pseudonym}/")
     assert response.content.decode().count("<tr>") == results + 1
+
+
+def test_a_deactivated_user_is_signed_out(ped_a: Any, child_a: Any) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(ped_a)
+    url = f"/screening/children/{child_a.pseudonym}/"
+    assert client.get(url).status_code == 200
+    ped_a.is_active = False
+    ped_a.save(update_fields=["is_active"])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_names_show_to_the_practice_not_to_administrators(
+    ped_a: Any, administrator: Any, child_a: Any
+) -> None:
+    assert "Huber, Anna" in page(ped_a, child_a)
+    assert "Huber" not in page(administrator, child_a)
+    assert "Kinderarztpraxis Am Anger (demo) (DEMO-A)" in page(administrator, child_a)
