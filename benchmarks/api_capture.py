@@ -262,7 +262,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
+    # As gunicorn.conf.py: one worker per core.
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--children", type=int, default=500)
     args = parser.parse_args()
 
