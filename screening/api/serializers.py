@@ -24,13 +24,15 @@ from screening.models import (
 
 
 class PrebuiltFields:
-    """Output-only ModelSerializer fields built once per class, then copied per use.
+    """Serializer fields built once per class, then copied per use.
 
     DRF rebuilds a ModelSerializer's fields from the model on every instantiation
-    and deep-copies each (re-running its constructor); every lab result POST
-    returns two such serializers. A shallow copy is enough here: binding sets only
-    the copy's own name, parent and source, and representing a value changes
-    nothing in a field. Not for input serializers, whose validators run.
+    and deep-copies every declared field (re-running its constructor); a lab
+    result POST reads one serializer and returns two. A shallow copy is enough:
+    binding sets only the copy's own name, parent and source, and neither
+    validating nor representing a value changes a field or its validators
+    (which the copies share). Not for fields that keep state per use, such as
+    nested serializers.
     """
 
     _prebuilt: ClassVar[dict[type, dict[str, Any]]] = {}
@@ -190,7 +192,7 @@ class AssessmentOutput(PrebuiltFields, serializers.ModelSerializer):
         ),
     ]
 )
-class LabResultInput(serializers.Serializer):
+class LabResultInput(PrebuiltFields, serializers.Serializer):
     person = serializers.CharField(help_text="The child's pseudonym.")
     sample_date = serializers.DateField()
     sample_type = serializers.ChoiceField(choices=SampleType.choices)
