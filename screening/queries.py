@@ -25,6 +25,8 @@ from screening.models import (
     LabResult,
     Person,
     PersonIdentity,
+    ResultSource,
+    SampleType,
 )
 from screening.templatetags.lipids import cholesterol_in, triglycerides_in
 
@@ -90,12 +92,14 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
 
 
 def _result_rows(results: list[LabResult], unit: str) -> list[dict[str, str]]:
-    """The results table's cells as text: one dict lookup per cell in the
-    template instead of attribute lookups and filters (the page's largest part)."""
+    """The results table's cells as text (see fragments.result_rows)."""
     fasting = _("fasting")
+    # Labels translated once per page; get_FOO_display rebuilds its choices per call.
+    samples = {value: str(label) for value, label in SampleType.choices}
+    sources = {value: str(label) for value, label in ResultSource.choices}
     rows = []
     for r in results:
-        sample = str(r.get_sample_type_display())
+        sample = samples.get(r.sample_type, r.sample_type)
         if r.ldl_computed_here:
             mark = "friedewald"
         elif r.ldl_method == "calculated":
@@ -112,7 +116,7 @@ def _result_rows(results: list[LabResult], unit: str) -> list[dict[str, str]]:
                 "hdl": cholesterol_in(r.hdl_mmol_l, unit),
                 "tg": triglycerides_in(r.tg_mmol_l, unit),
                 "entered_unit": r.entered_unit,
-                "source": str(r.get_source_display()),
+                "source": sources.get(r.source, r.source),
             }
         )
     return rows
