@@ -276,3 +276,41 @@ def test_friedewald_is_the_samples_own_even_when_another_occasion_decides(
     assert result.ldl_mmol_l == Decimal("3.300000")
     # Written once, complete: one "+" history row, no follow-up update.
     assert [h.history_type for h in result.history.all()] == ["+"]
+
+
+@pytest.fixture
+def lost_race(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The precondition read sees nothing, as when a concurrent request stored the
+    same result just after it: only the database's unique constraints catch it."""
+    monkeypatch.setattr(
+        services, "_preconditions", lambda **kwargs: (True, False, False)
+    )
+
+
+def test_a_retry_that_loses_the_race_returns_the_first_result(
+    ped_a: Any, child_a: Any, lost_race: None
+) -> None:
+    first = services.record_lab_result(
+        acting_user=ped_a, person=child_a, entry=lab_entry(), idempotency_key="k-1"
+    )
+    again = services.record_lab_result(
+        acting_user=ped_a, person=child_a, entry=lab_entry(), idempotency_key="k-1"
+    )
+    assert (first.created, again.created) == (True, False)
+    assert again.lab_result.pk == first.lab_result.pk
+    assert again.assessment.pk == first.assessment.pk
+    assert LabResult.objects.count() == 1
+    assert Assessment.objects.count() == 1
+    assert LabResult.history.count() == 1
+
+
+def test_a_duplicate_sample_that_loses_the_race_is_refused_whole(
+    ped_a: Any, child_a: Any, lost_race: None
+) -> None:
+    entry = lab_entry(lab_sample_id="L-7")
+    services.record_lab_result(acting_user=ped_a, person=child_a, entry=entry)
+    with pytest.raises(ValidationError) as raised:
+        services.record_lab_result(acting_user=ped_a, person=child_a, entry=entry)
+    assert raised.value.error_dict["lab_sample_id"][0].code == "duplicate_sample"
+    assert LabResult.objects.count() == 1
+    assert Assessment.history.count() == 1
