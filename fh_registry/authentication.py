@@ -7,9 +7,11 @@ DRF's. (Its own module: DRF imports it while loading its views.)
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -39,6 +41,8 @@ class RegistryTokenAuthentication(TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         created = user.token_created  # type: ignore[attr-defined]
+        if timezone.is_naive(created):  # SQLite returns extra columns as stored: UTC
+            created = timezone.make_aware(created, UTC)
         return user, Token(key=key, user=user, created=created)
 
 
