@@ -262,8 +262,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
-    # As gunicorn.conf.py: one worker per core.
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    # As gunicorn.conf.py: one worker per core plus one.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--children", type=int, default=500)
     args = parser.parse_args()
 
