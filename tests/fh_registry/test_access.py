@@ -53,11 +53,15 @@ def users(cast: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _ids(query: str, params: dict[str, Any]) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _seen_by_sql(user: Any) -> set[int]:
     scope, params = practice_scope_sql(user, "practice_id")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM screening_person WHERE {scope}", params)
-        return {row[0] for row in cursor.fetchall()}
+    return _ids(f"SELECT id FROM screening_person WHERE {scope}", params)
 
 
 def test_sql_scope_matches_the_orm_scope_for_every_kind_of_user(
@@ -92,13 +96,11 @@ def test_sql_scope_matches_the_orm_scope_for_every_kind_of_user(
 
 def _identities_by_sql(user: Any) -> set[int]:
     scope, params = identity_scope_sql(user, "p.practice_id")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.person_id FROM screening_personidentity i"
-            f" JOIN screening_person p ON p.id = i.person_id WHERE {scope}",
-            params,
-        )
-        return {row[0] for row in cursor.fetchall()}
+    return _ids(
+        "SELECT i.person_id FROM screening_personidentity i"
+        f" JOIN screening_person p ON p.id = i.person_id WHERE {scope}",
+        params,
+    )
 
 
 def test_sql_identity_scope_matches_the_orm_scope(
