@@ -82,25 +82,26 @@ def visible_practices(user: Any) -> QuerySet[Practice]:
     return Practice.objects.filter(practice_scope(user, practice_path="pk"))
 
 
-def identity_scope(user: Any, practice_path: str) -> Q:
+def _reads_identities(user: Any) -> bool:
     """Names and contact details: the owning practice's pediatricians and coordinators.
 
     Administrators manage the registry but do not read identities (DOMAIN §7).
     """
-    if not user.is_authenticated or user.role not in (
-        Role.PEDIATRICIAN,
-        Role.COORDINATOR,
-    ):
+    return bool(
+        user.is_authenticated and user.role in (Role.PEDIATRICIAN, Role.COORDINATOR)
+    )
+
+
+def identity_scope(user: Any, practice_path: str) -> Q:
+    """A filter on `practice_path` keeping the identities the user may read."""
+    if not _reads_identities(user):
         return NOTHING
     return practice_scope(user, practice_path)
 
 
 def identity_scope_sql(user: Any, column: str) -> tuple[str, dict[str, Any]]:
     """`identity_scope` as an SQL condition on `column` (see practice_scope_sql)."""
-    if not user.is_authenticated or user.role not in (
-        Role.PEDIATRICIAN,
-        Role.COORDINATOR,
-    ):
+    if not _reads_identities(user):
         return "1 = 0", {}
     return practice_scope_sql(user, column)
 
