@@ -18,6 +18,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from fh_registry.models import User
+from fh_registry.rawsql import fetch_one
 
 
 class RegistryTokenAuthentication(TokenAuthentication):
@@ -35,7 +36,7 @@ class RegistryTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
-        user = next(iter(User.objects.raw(self._LOOKUP_SQL, [key])), None)
+        user = fetch_one(User, self._LOOKUP_SQL, [key])
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
@@ -52,5 +53,5 @@ class RegistryModelBackend(ModelBackend):
     _USER_SQL = "SELECT * FROM fh_registry_user WHERE id = %s"
 
     def get_user(self, user_id: Any) -> User | None:
-        user = next(iter(User.objects.raw(self._USER_SQL, [user_id])), None)
+        user = fetch_one(User, self._USER_SQL, [user_id])
         return user if user is not None and self.user_can_authenticate(user) else None

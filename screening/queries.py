@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from fh_registry.access import identity_scope_sql, practice_scope_sql
 from fh_registry.models import Practice, Role
+from fh_registry.rawsql import fetch, fetch_one
 from screening import fragments, rules
 from screening.assessing import active_ruleset
 from screening.charts import LdlChart, ldl_chart
@@ -29,8 +29,6 @@ from screening.models import (
     SampleType,
 )
 from screening.templatetags.lipids import cholesterol_in, triglycerides_in
-
-T = TypeVar("T")
 
 CHOLESTEROL_MG_DL_PER_MMOL_L = Decimal("38.67")
 
@@ -67,14 +65,11 @@ def person_in_scope(user: Any, pseudonym: str) -> Person | None:
     scope rendered by fh_registry.access) instead of compiled by the ORM each time.
     """
     scope, params = practice_scope_sql(user, "practice_id")
-    found = Person.objects.raw(
-        _PERSON_BY_PSEUDONYM.format(scope=scope), {"pseudonym": pseudonym, **params}
+    return fetch_one(
+        Person,
+        _PERSON_BY_PSEUDONYM.format(scope=scope),
+        {"pseudonym": pseudonym, **params},
     )
-    return _first(found)
-
-
-def _first(rows: Iterable[T]) -> T | None:
-    return next(iter(rows), None)
 
 
 def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
@@ -173,11 +168,9 @@ ORDER BY a.created_at DESC, a.id DESC
 
 def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any]:
     key = {"person": person.pk}
-    results = list(LabResult.objects.raw(_RESULTS, key))
+    results = fetch(LabResult, _RESULTS, key)
     reasons = "reasons_de" if lang.startswith("de") else "reasons_en"
-    assessments = list(
-        Assessment.objects.raw(_ASSESSMENTS.format(reasons=reasons), key)
-    )
+    assessments = fetch(Assessment, _ASSESSMENTS.format(reasons=reasons), key)
     latest = assessments[0] if assessments else None
     unit = user.preferred_unit
     ruleset = active_ruleset()
@@ -191,10 +184,10 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
         unit_label=unit,
     )
     scope, scope_params = identity_scope_sql(user, "p.practice_id")
-    identity = _first(
-        PersonIdentity.objects.raw(_IDENTITY.format(scope=scope), key | scope_params)
+    identity = fetch_one(
+        PersonIdentity, _IDENTITY.format(scope=scope), key | scope_params
     )
-    practice = _first(Practice.objects.raw(_PRACTICE, {"practice": person.practice_id}))
+    practice = fetch_one(Practice, _PRACTICE, {"practice": person.practice_id})
     return {
         "person": person,
         "practice": practice,
@@ -210,9 +203,9 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
         if chart
         else None,
         "ruleset": ruleset,
-        "family_history": list(FamilyHistoryEntry.objects.raw(_FAMILY_HISTORY, key)),
-        "genetic_results": list(GeneticResult.objects.raw(_GENETIC_RESULTS, key)),
-        "consents": list(Consent.objects.raw(_CONSENTS, key)),
+        "family_history": fetch(FamilyHistoryEntry, _FAMILY_HISTORY, key),
+        "genetic_results": fetch(GeneticResult, _GENETIC_RESULTS, key),
+        "consents": fetch(Consent, _CONSENTS, key),
         "can_enter": user.role == Role.PEDIATRICIAN,
     }
 

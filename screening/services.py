@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fh_registry.access import visible_practices
 from fh_registry.audit import insert_with_history
 from fh_registry.models import Practice
+from fh_registry.rawsql import fetch
 from screening import rules
 from screening.assessing import (
     FLAGGED_OUTCOMES,
@@ -596,11 +597,10 @@ def assess_lab_result(
 ) -> Assessment:
     """Evaluate a stored result in its series and save the immutable Assessment."""
     person = lab_result.person
-    series = list(
-        LabResult.objects.raw(
-            _SERIES,
-            {"person": person.pk, "date": lab_result.sample_date, "pk": lab_result.pk},
-        )
+    series = fetch(
+        LabResult,
+        _SERIES,
+        {"person": person.pk, "date": lab_result.sample_date, "pk": lab_result.pk},
     )
     codes, classes = person_facts(person.pk)
     case = build_case(

@@ -1,0 +1,104 @@
+"""Model instances from written-out SQL, with the row plan worked out once.
+
+Django's `Manager.raw()` works out for every query which column feeds which
+field and which converters apply (`RawQuerySet.resolve_model_init_order`,
+`columns`, `get_converters`); on an API capture and a child page that planning
+cost more Python than reading the rows. `fetch` maps columns to fields the same
+way (extra columns become attributes, unconverted, as with `raw()`), builds the
+instances with `Model.from_db` as `raw()` does, and keeps the plan per model,
+column list and connection. Tests check it returns what `raw()` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+Params = Sequence[Any] | Mapping[str, Any]
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def fetch(model: type[M], sql: str, params: Params) -> list[M]:
+    """The rows of `sql` as instances of `model`; the query selects its primary key."""
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        to_column = db.introspection.identifier_converter
+        columns = tuple(to_column(column[0]) for column in cursor.description)
+        rows = cursor.fetchall()
+    plan = _plan(model, columns, db)
+    return [plan.build(row) for row in rows]
+
+
+def fetch_one(model: type[M], sql: str, params: Params) -> M | None:
+    """The first row of `sql` as a `model` instance, or None."""
+    found = fetch(model, sql, params)
+    return found[0] if found else None
+
+
+class _RowPlan:
+    """Which columns feed which fields, their converters, and the extra columns."""
+
+    __slots__ = ("alias", "converters", "db", "extras", "model", "names", "positions")
+
+    def __init__(
+        self, model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
+    ) -> None:
+        to_column = db.introspection.identifier_converter
+        by_column = {to_column(field.column): field for field in model._meta.fields}
+        fields = [
+            field for field in model._meta.fields if to_column(field.column) in columns
+        ]
+        if model._meta.pk not in fields:
+            raise FieldDoesNotExist("Raw query must include the primary key")
+        self.model = model
+        self.alias = db.alias
+        self.db = db
+        self.names = [field.attname for field in fields]
+        self.positions = [columns.index(to_column(field.column)) for field in fields]
+        self.extras = [
+            (column, position)
+            for position, column in enumerate(columns)
+            if column not in by_column
+        ]
+        self.converters: list[tuple[int, list[Converter], Any]] = []
+        for position, column in enumerate(columns):
+            field = by_column.get(column)
+            if field is None:
+                continue
+            expression = field.get_col(model._meta.db_table)
+            found = db.ops.get_db_converters(expression) + expression.get_db_converters(
+                db
+            )
+            if found:
+                self.converters.append((position, found, expression))
+
+    def build(self, row: Sequence[Any]) -> Any:
+        if self.converters:
+            row = list(row)
+            for position, converters, expression in self.converters:
+                value = row[position]
+                for convert in converters:
+                    value = convert(value, expression, self.db)
+                row[position] = value
+        instance = self.model.from_db(
+            self.alias, self.names, [row[position] for position in self.positions]
+        )
+        for column, position in self.extras:
+            setattr(instance, column, row[position])
+        return instance
+
+
+@lru_cache(maxsize=512)
+def _plan(
+    model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
+) -> _RowPlan:
+    # Keyed by the connection too: converters are bound to its operations.
+    return _RowPlan(model, columns, db)
