@@ -6,13 +6,12 @@ field and which converters apply (`RawQuerySet.resolve_model_init_order`,
 cost more Python than reading the rows. `fetch` maps columns to fields the same
 way (extra columns become attributes, unconverted, as with `raw()`), builds the
 instances with `Model.from_db` as `raw()` does, and keeps the plan per model,
-column list and connection. Tests check it returns what `raw()` returns.
+SQL text and connection. Tests check it returns what `raw()` returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
@@ -28,12 +27,18 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 def fetch(model: type[M], sql: str, params: Params) -> list[M]:
     """The rows of `sql` as instances of `model`; the query selects its primary key."""
     db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy
+    key = (model, sql, db)
+    plan = _plans.get(key)
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        to_column = db.introspection.identifier_converter
-        columns = tuple(to_column(column[0]) for column in cursor.description)
         rows = cursor.fetchall()
-    plan = _plan(model, columns, db)
+        # The same SQL selects the same columns; the row width guards against a
+        # schema changed under a running process. (Reading the description
+        # builds a column object per column, per query.)
+        if plan is None or (rows and len(rows[0]) != plan.width):
+            to_column = db.introspection.identifier_converter
+            columns = tuple(to_column(column[0]) for column in cursor.description)
+            plan = _remember(key, _RowPlan(model, columns, db))
     return [plan.build(row) for row in rows]
 
 
@@ -46,7 +51,16 @@ def fetch_one(model: type[M], sql: str, params: Params) -> M | None:
 class _RowPlan:
     """Which columns feed which fields, their converters, and the extra columns."""
 
-    __slots__ = ("alias", "converters", "db", "extras", "model", "names", "positions")
+    __slots__ = (
+        "alias",
+        "converters",
+        "db",
+        "extras",
+        "model",
+        "names",
+        "positions",
+        "width",
+    )
 
     def __init__(
         self, model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
@@ -59,6 +73,7 @@ class _RowPlan:
         if model._meta.pk not in fields:
             raise FieldDoesNotExist("Raw query must include the primary key")
         self.model = model
+        self.width = len(columns)
         self.alias = db.alias
         self.db = db
         self.names = [field.attname for field in fields]
@@ -96,9 +111,16 @@ class _RowPlan:
         return instance
 
 
-@lru_cache(maxsize=512)
-def _plan(
-    model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
+# Keyed by model, SQL text and connection (converters are bound to its
+# operations); the written-out queries are few, the bound is a safety net.
+_plans: dict[tuple[type[Model], str, BaseDatabaseWrapper], _RowPlan] = {}
+_MAX_PLANS = 512
+
+
+def _remember(
+    key: tuple[type[Model], str, BaseDatabaseWrapper], plan: _RowPlan
 ) -> _RowPlan:
-    # Keyed by the connection too: converters are bound to its operations.
-    return _RowPlan(model, columns, db)
+    if len(_plans) >= _MAX_PLANS:
+        _plans.clear()
+    _plans[key] = plan
+    return plan

@@ -3,20 +3,39 @@ SVG) rendered in Python.
 
 A child with 20 results made the template resolve and escape about 460 variables
 in loops: two thirds of the page's time. Here each repeated element is one
-`format_html` call (every value escaped), and the template prints one safe
-string per element. The page's structure stays in the template.
+`_html` call (every value escaped), and the template prints one safe string per
+element. The page's structure stays in the template.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from screening.charts import LdlChart
+
+
+def _html(template: str, *values: Any) -> SafeString:
+    """`format_html` without its lazy-string plumbing: the same escaping
+    (html.escape, as Django's escape) at about a third of the cost per value.
+    Safe strings (fragments built here) are kept as they are."""
+    return mark_safe(  # noqa: S308 - every value is escaped or already safe
+        template.format(
+            *(
+                value if isinstance(value, SafeData) else html.escape(str(value))
+                for value in values
+            )
+        )
+    )
+
+
+def _html_join(template: str, rows: Iterable[Iterable[Any]]) -> SafeString:
+    return mark_safe("".join(_html(template, *row) for row in rows))  # noqa: S308
+
 
 _RESULT_ROW = (
     '<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}{}</td>'
@@ -28,14 +47,14 @@ _RESULT_ROW = (
 def result_rows(rows: Iterable[dict[str, str]]) -> list[SafeString]:
     """The results table's rows (cells as prepared by queries._result_rows)."""
     marks = {
-        "friedewald": format_html(
+        "friedewald": _html(
             ' <span class="muted" title="{}">F</span>', _("Friedewald, computed here")
         ),
         "calculated": mark_safe(' <span class="muted">calc.</span>'),
         "": "",
     }
     return [
-        format_html(
+        _html(
             _RESULT_ROW,
             row["date"],
             row["sample"],
@@ -52,13 +71,13 @@ def result_rows(rows: Iterable[dict[str, str]]) -> list[SafeString]:
 
 
 def reason_items(reasons: Iterable[str]) -> SafeString:
-    return format_html_join("", "<li>{}</li>", ((reason,) for reason in reasons))
+    return _html_join("<li>{}</li>", ((reason,) for reason in reasons))
 
 
 def assessment_cards(cards: Iterable[dict[str, Any]]) -> list[SafeString]:
     """The assessment cards (fields as prepared by queries._assessment_cards)."""
     return [
-        format_html(
+        _html(
             '<div class="card assessment"><p><span class="badge {}">{}</span> {}'
             ' <span class="muted">{} · {} · {}</span></p>'
             '<ul class="reasons">{}</ul></div>',
@@ -76,11 +95,10 @@ def assessment_cards(cards: Iterable[dict[str, Any]]) -> list[SafeString]:
 
 def chart_svg(chart: LdlChart, *, label: str) -> SafeString:
     """The LDL-C chart as inline SVG (no script: fine under a strict CSP)."""
-    ticks = format_html_join(
-        "", '<text x="4" y="{}">{}</text>', ((t.y, t.label) for t in chart.ticks)
+    ticks = _html_join(
+        '<text x="4" y="{}">{}</text>', ((t.y, t.label) for t in chart.ticks)
     )
-    thresholds = format_html_join(
-        "",
+    thresholds = _html_join(
         '<line class="threshold" x1="48" x2="{}" y1="{}" y2="{}"></line>'
         '<text x="{}" y="{}" dy="-3">{}</text>',
         (
@@ -88,12 +106,11 @@ def chart_svg(chart: LdlChart, *, label: str) -> SafeString:
             for line in chart.thresholds
         ),
     )
-    points = format_html_join(
-        "",
+    points = _html_join(
         '<circle class="point" cx="{}" cy="{}" r="4"><title>{}</title></circle>',
         ((p.x, p.y, p.label) for p in chart.points),
     )
-    return format_html(
+    return _html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}">'
         '{}{}<path class="series" d="{}"></path>{}</svg>',
         chart.width,
