@@ -27,25 +27,61 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 def fetch(model: type[M], sql: str, params: Params) -> list[M]:
     """The rows of `sql` as instances of `model`; the query selects its primary key."""
     db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy
-    key = (model, sql, db)
-    plan = _plans.get(key)
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        # The same SQL selects the same columns; the row width guards against a
-        # schema changed under a running process. (Reading the description
-        # builds a column object per column, per query.)
-        if plan is None or (rows and len(rows[0]) != plan.width):
-            to_column = db.introspection.identifier_converter
-            columns = tuple(to_column(column[0]) for column in cursor.description)
-            plan = _remember(key, _RowPlan(model, columns, db))
-    return [plan.build(row) for row in rows]
+        return _instances(model, sql, cursor, db)
 
 
 def fetch_one(model: type[M], sql: str, params: Params) -> M | None:
     """The first row of `sql` as a `model` instance, or None."""
     found = fetch(model, sql, params)
     return found[0] if found else None
+
+
+def fetch_sets(
+    queries: Sequence[tuple[type[Model] | None, str]], params: Mapping[str, Any]
+) -> list[list[Any]]:
+    """Several reads, each as `fetch` gives it (or plain tuples where the model is
+    None), in one round trip to PostgreSQL.
+
+    With Django's default client-side binding, psycopg sends the statements as
+    one query and reads their results one after another; elsewhere (SQLite,
+    server-side binding) they run one by one. All share the named `params`.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    one_trip = db.vendor == "postgresql" and not db.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )
+    results: list[list[Any]] = []
+    with db.cursor() as cursor:
+        if one_trip:
+            cursor.execute(";\n".join(sql for _, sql in queries), params)
+        for index, (model, sql) in enumerate(queries):
+            if not one_trip:
+                cursor.execute(sql, params)
+            elif index:
+                cursor.nextset()
+            if model is None:
+                results.append(cursor.fetchall())
+            else:
+                results.append(_instances(model, sql, cursor, db))
+    return results
+
+
+def _instances(
+    model: type[M], sql: str, cursor: Any, db: BaseDatabaseWrapper
+) -> list[M]:
+    rows = cursor.fetchall()
+    key = (model, sql, db)
+    plan = _plans.get(key)
+    # The same SQL selects the same columns; the row width guards against a
+    # schema changed under a running process. (Reading the description builds
+    # a column object per column, per query.)
+    if plan is None or (rows and len(rows[0]) != plan.width):
+        to_column = db.introspection.identifier_converter
+        columns = tuple(to_column(column[0]) for column in cursor.description)
+        plan = _remember(key, _RowPlan(model, columns, db))
+    return [plan.build(row) for row in rows]
 
 
 class _RowPlan:

@@ -4,6 +4,7 @@ Assessment row: the one translation used by form, API, import and reassessment."
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -91,23 +92,37 @@ def build_case(
     )
 
 
-_FACTS = """
+FACTS_SQL = """
 SELECT 'family', code FROM screening_familyhistoryentry WHERE person_id = %(person)s
 UNION ALL
 SELECT 'genetic', acmg_class FROM screening_geneticresult WHERE person_id = %(person)s
 """
 
 
-def person_facts(person_id: int) -> tuple[list[str], list[str]]:
-    """Family history codes and genetic classes of one person (one query, in SQL
-    written out: on every capture, the ORM's compilation cost more than the read)."""
-    codes: list[str] = []
-    classes: list[str] = []
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """A person's family history codes and genetic (ACMG) classes."""
+
+    family_codes: list[str]
+    variant_classes: list[str]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> PersonFacts:
+        """From FACTS_SQL's (kind, value) rows."""
+        facts = cls(family_codes=[], variant_classes=[])
+        for kind, value in rows:
+            (facts.family_codes if kind == "family" else facts.variant_classes).append(
+                value
+            )
+        return facts
+
+
+def person_facts(person_id: int) -> PersonFacts:
+    """One person's facts in one query (SQL written out: on every capture, the
+    ORM's compilation cost more than the read)."""
     with connection.cursor() as cursor:
-        cursor.execute(_FACTS, {"person": person_id})
-        for kind, value in cursor.fetchall():
-            (codes if kind == "family" else classes).append(value)
-    return codes, classes
+        cursor.execute(FACTS_SQL, {"person": person_id})
+        return PersonFacts.from_rows(cursor.fetchall())
 
 
 def case_inputs(case: rules.Case) -> dict[str, Any]:

@@ -9,19 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fh_registry.access import visible_practices
 from fh_registry.audit import insert_with_history
 from fh_registry.models import Practice
-from fh_registry.rawsql import fetch
+from fh_registry.rawsql import fetch, fetch_sets
 from screening import rules
 from screening.assessing import (
+    FACTS_SQL,
     FLAGGED_OUTCOMES,
     METHOD_OF,
     UNIT_OF,
+    PersonFacts,
     active_ruleset,
     assessment_for,
     build_case,
@@ -512,22 +514,22 @@ def _record_lab_result(
     confirm_extreme: bool,
     idempotency_key: str | None,
 ) -> RecordedResult:
-    consented, duplicate, retried = _preconditions(
+    found = _preconditions(
         person=person, entry=entry, acting_user=acting_user, key=idempotency_key
     )
-    if retried and idempotency_key:
+    if found.retried and idempotency_key:
         replay = _replay(
             acting_user=acting_user, key=idempotency_key, person=person, entry=entry
         )
         if replay is not None:
             return replay
     # Consent governs processing: it must be in force when the result is recorded.
-    if not consented:
+    if not found.consented:
         raise _field_error(
             "person", _("No screening consent in force for this child."), "no_consent"
         )
     check_lab_entry(entry, person=person, confirm_extreme=confirm_extreme)
-    if duplicate:
+    if found.duplicate:
         raise _field_error(
             "lab_sample_id",
             _("This sample is already recorded for this child."),
@@ -541,8 +543,14 @@ def _record_lab_result(
         key=idempotency_key or None,
     )
     insert_with_history(result, acting_user=acting_user)
-    assessment = assess_lab_result(
-        lab_result=result, acting_user=acting_user, ruleset=active_ruleset()
+    assessment = _assess(
+        lab_result=result,
+        # Read before the insert: every earlier result up to this sample date
+        # (same date: entered before it), then this one.
+        series=[*found.earlier, result],
+        facts=found.facts,
+        acting_user=acting_user,
+        ruleset=active_ruleset(),
     )
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
 
@@ -561,13 +569,28 @@ SELECT
     EXISTS (SELECT 1 FROM screening_labresult r
             WHERE r.entered_by_id = %(user)s AND r.idempotency_key = %(key)s)
 """
+# The child's results up to a sample date, oldest first.
+_EARLIER = """
+SELECT * FROM screening_labresult
+WHERE person_id = %(person)s AND sample_date <= %(sample_date)s
+ORDER BY sample_date, id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Preconditions:
+    consented: bool  # screening consent in force today
+    duplicate: bool  # the same sample already stored
+    retried: bool  # an earlier result under this idempotency key
+    earlier: list[LabResult]  # the series the new result joins
+    facts: PersonFacts
 
 
 def _preconditions(
     *, person: Person, entry: LabEntry, acting_user: Any, key: str | None
-) -> tuple[bool, bool, bool]:
-    """In one query: screening consent in force today, the same sample already
-    stored, and an earlier result under this idempotency key (a retry)."""
+) -> _Preconditions:
+    """What a capture checks and what its assessment needs, read together
+    (one round trip on PostgreSQL)."""
     params = {
         "person": person.pk,
         "scope": ConsentScope.SCREENING.value,
@@ -577,10 +600,17 @@ def _preconditions(
         "user": acting_user.pk,
         "key": key,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_PRECONDITIONS, params)
-        consented, duplicate, retried = cursor.fetchone()
-    return bool(consented), bool(duplicate), bool(retried)
+    checks, earlier, facts = fetch_sets(
+        [(None, _PRECONDITIONS), (LabResult, _EARLIER), (None, FACTS_SQL)], params
+    )
+    consented, duplicate, retried = checks[0]
+    return _Preconditions(
+        consented=bool(consented),
+        duplicate=bool(duplicate),
+        retried=bool(retried),
+        earlier=earlier,
+        facts=PersonFacts.from_rows(facts),
+    )
 
 
 # The child's results up to the assessed one (same date: entered before it).
@@ -596,19 +626,39 @@ def assess_lab_result(
     *, lab_result: LabResult, acting_user: Any, ruleset: rules.RuleSet
 ) -> Assessment:
     """Evaluate a stored result in its series and save the immutable Assessment."""
-    person = lab_result.person
     series = fetch(
         LabResult,
         _SERIES,
-        {"person": person.pk, "date": lab_result.sample_date, "pk": lab_result.pk},
+        {
+            "person": lab_result.person_id,
+            "date": lab_result.sample_date,
+            "pk": lab_result.pk,
+        },
     )
-    codes, classes = person_facts(person.pk)
+    return _assess(
+        lab_result=lab_result,
+        series=series,
+        facts=person_facts(lab_result.person_id),
+        acting_user=acting_user,
+        ruleset=ruleset,
+    )
+
+
+def _assess(
+    *,
+    lab_result: LabResult,
+    series: list[LabResult],
+    facts: PersonFacts,
+    acting_user: Any,
+    ruleset: rules.RuleSet,
+) -> Assessment:
+    person = lab_result.person
     case = build_case(
         sex=person.sex,
         birth_date=person.birth_date,
         results=series,
-        family_codes=codes,
-        variant_classes=classes,
+        family_codes=facts.family_codes,
+        variant_classes=facts.variant_classes,
     )
     evaluation = ruleset.evaluate(case)
     assessment = assessment_for(

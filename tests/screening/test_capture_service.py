@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -282,9 +283,12 @@ def test_friedewald_is_the_samples_own_even_when_another_occasion_decides(
 def lost_race(monkeypatch: pytest.MonkeyPatch) -> None:
     """The precondition read sees nothing, as when a concurrent request stored the
     same result just after it: only the database's unique constraints catch it."""
-    monkeypatch.setattr(
-        services, "_preconditions", lambda **kwargs: (True, False, False)
-    )
+    read = services._preconditions
+
+    def blind_to_the_other_request(**kwargs: Any) -> Any:
+        return dataclasses.replace(read(**kwargs), duplicate=False, retried=False)
+
+    monkeypatch.setattr(services, "_preconditions", blind_to_the_other_request)
 
 
 def test_a_retry_that_loses_the_race_returns_the_first_result(
