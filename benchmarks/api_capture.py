@@ -162,6 +162,57 @@ def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
 
 
 Request = Callable[[http.client.HTTPConnection, int], int]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _ticks(pid: str) -> int:
+    """User + system CPU ticks of one process so far (Linux /proc), 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(server: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU used so far by gunicorn (master and workers), PostgreSQL's processes
+    and this client. The machine's speed drifts from run to run; CPU per request
+    per process says where the time goes, whatever the drift."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    workers = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    gunicorn = [str(server.pid), *workers.read_text().split()]
+    postgres = [
+        entry.name
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _comm(entry) == "postgres"
+    ]
+    own = os.times()
+    return {
+        "gunicorn": sum(map(_ticks, gunicorn)) / CLOCK_TICKS,
+        "PostgreSQL": sum(map(_ticks, postgres)) / CLOCK_TICKS,
+        "client": own.user + own.system,
+    }
+
+
+def _comm(entry: Path) -> str:
+    try:
+        return (entry / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def measured(
+    server: subprocess.Popen[bytes], request: Request, *, total: int, clients: int
+) -> dict[str, float]:
+    """run_load, with each process group's CPU per request (ms) added."""
+    before = cpu_seconds(server)
+    figures = run_load(request, total=total, clients=clients)
+    after = cpu_seconds(server)
+    for name, seconds in before.items():
+        figures[f"cpu_{name}"] = (after[name] - seconds) * 1000 / figures["requests"]
+    return figures
 
 
 def run_load(request: Request, *, total: int, clients: int) -> dict[str, float]:
@@ -256,6 +307,13 @@ def report(name: str, figures: dict[str, float]) -> None:
         f"  {figures['per_s']:>8.1f} req/s  p50 {figures['p50_ms']:>6.1f} ms"
         f"  p95 {figures['p95_ms']:>6.1f} ms"
     )
+    cpu = [
+        f"{key[4:]} {value:.2f} ms"
+        for key, value in figures.items()
+        if key.startswith("cpu_")
+    ]
+    if cpu:
+        print(f"{'':<34} CPU per request: {', '.join(cpu)}")
 
 
 def main() -> None:
@@ -274,15 +332,19 @@ def main() -> None:
         try:
             pseudonyms = json.loads(fixture["pseudonyms"])
             token = fixture["token"]
-            floor = run_load(
-                get("/healthz", {}), total=args.requests, clients=args.clients
+            # Each worker imports the URL map on its first request: not measured.
+            run_load(get("/healthz", {}), total=100, clients=args.clients)
+            floor = measured(
+                server, get("/healthz", {}), total=args.requests, clients=args.clients
             )
-            capture = run_load(
+            capture = measured(
+                server,
                 post_result(token, pseudonyms),
                 total=args.requests,
                 clients=args.clients,
             )
-            page = run_load(
+            page = measured(
+                server,
                 get(
                     f"/screening/children/{fixture['page_child']}/",
                     {"Cookie": f"sessionid={fixture['session']}"},
