@@ -7,6 +7,9 @@ capture. On PostgreSQL `insert_with_history` writes the same two rows with one
 precompiled `WITH … INSERT … RETURNING` statement (the bulk import's shape);
 elsewhere it is that save. A test checks that both write equal rows.
 
+`insert_pair_with_history` does the same for a new row and a second one that
+points to it (a lab result and its assessment): four rows, one statement.
+
 Only for new rows of models whose history is plain simple-history (no extra
 history fields) and that have no post_save receivers of their own.
 """
@@ -45,12 +48,10 @@ def insert_with_history(obj: Model, *, acting_user: Any) -> None:
         save_with_receiver(obj, acting_user=acting_user)
         return
     statement, fields = _insert_statement(type(obj))
-    values = [
-        field.get_db_prep_save(field.pre_save(obj, True), connection)
-        for field in fields
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*values, timezone.now(), acting_user.pk])
+        cursor.execute(
+            statement, [*_values(obj, fields), timezone.now(), acting_user.pk]
+        )
         (obj.pk,) = cursor.fetchone()
     obj._state.adding = False
     obj._state.db = connection.alias
@@ -62,20 +63,108 @@ def save_with_receiver(obj: Model, *, acting_user: Any) -> None:
     obj.save()
 
 
+def insert_pair_with_history(
+    parent: Model, child: Model, *, link: str, acting_user: Any
+) -> None:
+    """Insert the new `parent`, then the new `child` whose foreign key `link`
+    points to it, each with its history row naming `acting_user`."""
+    if connection.vendor != "postgresql":
+        save_with_receiver(parent, acting_user=acting_user)
+        setattr(child, link, parent)
+        save_with_receiver(child, acting_user=acting_user)
+        return
+    statement, parent_fields, child_fields = _pair_statement(
+        type(parent), type(child), link
+    )
+    when = timezone.now()
+    values = [
+        *_values(parent, parent_fields),
+        when,
+        acting_user.pk,
+        *_values(child, child_fields),
+        when,
+        acting_user.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        parent.pk, child.pk = cursor.fetchone()
+    setattr(child, link, parent)
+    for obj in (parent, child):
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _values(obj: Model, fields: list[Field]) -> list[Any]:
+    return [
+        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        for field in fields
+    ]
+
+
+class _Table:
+    """A model's table and its simple-history table, names quoted."""
+
+    def __init__(self, model: type[Model], *, leave_out: str = "") -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        history = model.history.model  # type: ignore[attr-defined]
+        mirrored = {field.column for field in history._meta.concrete_fields}
+        if mirrored - _HISTORY_COLUMNS != {f.column for f in meta.concrete_fields}:
+            raise ImproperlyConfigured(
+                f"{history.__name__} is not a plain copy of {meta}"
+            )
+        self.fields = [
+            field
+            for field in meta.concrete_fields
+            if field is not meta.pk and field.name != leave_out
+        ]
+        self.table = quote(meta.db_table)
+        self.history = quote(history._meta.db_table)
+        self.pk = quote(meta.pk.column)
+        self.columns = ", ".join(quote(field.column) for field in self.fields)
+        self.values = ", ".join(["%s"] * len(self.fields))
+
+
+_PAIR = """
+WITH parent AS (
+    INSERT INTO {p.table} ({p.columns}) VALUES ({p.values})
+    RETURNING {p.pk}, {p.columns}
+), parent_history AS (
+    INSERT INTO {p.history} ({p.pk}, {p.columns}, history_date,
+        history_change_reason, history_type, history_user_id)
+    SELECT {p.pk}, {p.columns}, %s, NULL, '+', %s FROM parent
+), child AS (
+    INSERT INTO {c.table} ({link}, {c.columns})
+    VALUES ((SELECT {p.pk} FROM parent), {c.values})
+    RETURNING {c.pk}, {link}, {c.columns}
+), child_history AS (
+    INSERT INTO {c.history} ({c.pk}, {link}, {c.columns}, history_date,
+        history_change_reason, history_type, history_user_id)
+    SELECT {c.pk}, {link}, {c.columns}, %s, NULL, '+', %s FROM child
+)
+SELECT parent.{p.pk}, child.{c.pk} FROM parent, child
+"""
+
+
+@cache
+def _pair_statement(
+    parent: type[Model], child: type[Model], link: str
+) -> tuple[str, list[Field], list[Field]]:
+    p = _Table(parent)
+    c = _Table(child, leave_out=link)
+    (link_field,) = [f for f in child._meta.concrete_fields if f.name == link]
+    column = connection.ops.quote_name(link_field.column)
+    return _PAIR.format(p=p, c=c, link=column), p.fields, c.fields
+
+
 @cache
 def _insert_statement(model: type[Model]) -> tuple[str, list[Field]]:
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    quote = connection.ops.quote_name
-    history = model.history.model  # type: ignore[attr-defined]
-    mirrored = {field.column for field in history._meta.concrete_fields}
-    if mirrored - _HISTORY_COLUMNS != {field.column for field in meta.concrete_fields}:
-        raise ImproperlyConfigured(f"{history.__name__} is not a plain copy of {meta}")
+    table = _Table(model)
     statement = _STATEMENT.format(
-        table=quote(meta.db_table),
-        history=quote(history._meta.db_table),
-        pk=quote(meta.pk.column),
-        columns=", ".join(quote(field.column) for field in fields),
-        values=", ".join(["%s"] * len(fields)),
+        table=table.table,
+        history=table.history,
+        pk=table.pk,
+        columns=table.columns,
+        values=table.values,
     )
-    return statement, fields
+    return statement, table.fields

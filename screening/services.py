@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fh_registry.access import visible_practices
-from fh_registry.audit import insert_with_history
+from fh_registry.audit import insert_pair_with_history, insert_with_history
 from fh_registry.models import Practice
 from fh_registry.rawsql import fetch, fetch_sets
 from screening import rules
@@ -542,8 +542,7 @@ def _record_lab_result(
         source=source,
         key=idempotency_key or None,
     )
-    insert_with_history(result, acting_user=acting_user)
-    assessment = _assess(
+    assessment = _assessment_of(
         lab_result=result,
         # Read before the insert: every earlier result up to this sample date
         # (same date: entered before it), then this one.
@@ -552,6 +551,10 @@ def _record_lab_result(
         acting_user=acting_user,
         ruleset=active_ruleset(),
     )
+    insert_pair_with_history(
+        result, assessment, link="lab_result", acting_user=acting_user
+    )
+    _announce(assessment)
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
 
 
@@ -635,16 +638,19 @@ def assess_lab_result(
             "pk": lab_result.pk,
         },
     )
-    return _assess(
+    assessment = _assessment_of(
         lab_result=lab_result,
         series=series,
         facts=person_facts(lab_result.person_id),
         acting_user=acting_user,
         ruleset=ruleset,
     )
+    insert_with_history(assessment, acting_user=acting_user)
+    _announce(assessment)
+    return assessment
 
 
-def _assess(
+def _assessment_of(
     *,
     lab_result: LabResult,
     series: list[LabResult],
@@ -652,6 +658,7 @@ def _assess(
     acting_user: Any,
     ruleset: rules.RuleSet,
 ) -> Assessment:
+    """The unsaved Assessment of `lab_result`, the last of `series`."""
     person = lab_result.person
     case = build_case(
         sex=person.sex,
@@ -661,13 +668,15 @@ def _assess(
         variant_classes=facts.variant_classes,
     )
     evaluation = ruleset.evaluate(case)
-    assessment = assessment_for(
+    return assessment_for(
         evaluation, case=case, lab_result=lab_result, acting_user=acting_user
     )
-    insert_with_history(assessment, acting_user=acting_user)
+
+
+def _announce(assessment: Assessment) -> None:
+    """The follow-up side hears of every new flagged assessment, once."""
     if assessment.outcome in FLAGGED_OUTCOMES:
         assessment_recorded.send(sender=Assessment, assessment=assessment)
-    return assessment
 
 
 @transaction.atomic

@@ -9,7 +9,11 @@ import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
 
-from fh_registry.audit import insert_with_history, save_with_receiver
+from fh_registry.audit import (
+    insert_pair_with_history,
+    insert_with_history,
+    save_with_receiver,
+)
 from screening.models import Assessment, LabResult
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +106,46 @@ def test_one_statement_writes_the_rows_of_a_save(ped_a: Any, child_a: Any) -> No
     assert _row(inserted_assessment) == _row(saved_assessment)
     assert _history(inserted_assessment) == _history(saved_assessment)
     assert inserted_assessment.history.get().lab_result_id == inserted.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PG")
+def test_a_pair_in_one_statement_writes_the_rows_of_two_saves(
+    ped_a: Any, child_a: Any
+) -> None:
+    saved = _result(child_a, ped_a, "S-1")
+    save_with_receiver(saved, acting_user=ped_a)
+    saved_assessment = _assessment(saved, ped_a)
+    save_with_receiver(saved_assessment, acting_user=ped_a)
+
+    inserted = _result(child_a, ped_a, "S-2")
+    inserted_assessment = _assessment(inserted, ped_a)  # its result not yet stored
+    insert_pair_with_history(
+        inserted, inserted_assessment, link="lab_result", acting_user=ped_a
+    )
+    assert inserted.pk is not None
+    assert inserted_assessment.lab_result_id == inserted.pk
+    assert not inserted._state.adding
+    assert not inserted_assessment._state.adding
+    assert _row(inserted) == _row(saved)
+    assert _history(inserted) == _history(saved)
+    assert _row(inserted_assessment) == _row(saved_assessment)
+    assert _history(inserted_assessment) == _history(saved_assessment)
+    stored = Assessment.objects.get(pk=inserted_assessment.pk)
+    assert stored.lab_result_id == inserted.pk
+    record = inserted_assessment.history.get()
+    assert (record.lab_result_id, record.history_user, record.history_type) == (
+        inserted.pk,
+        ped_a,
+        "+",
+    )
+
+
+def test_a_pair_is_written_with_history_on_every_database(
+    ped_a: Any, child_a: Any
+) -> None:
+    result = _result(child_a, ped_a, "S-3")
+    assessment = _assessment(result, ped_a)
+    insert_pair_with_history(result, assessment, link="lab_result", acting_user=ped_a)
+    assert LabResult.objects.get(pk=result.pk).assessments.get() == assessment
+    assert result.history.get().history_user == ped_a
+    assert assessment.history.get().history_user == ped_a
