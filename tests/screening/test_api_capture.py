@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -327,3 +329,28 @@ def test_token_request_carries_user_and_token(ped_a: Any) -> None:
         ped_a.pk,
     )
     assert auth.created == token.created
+
+
+@pytest.mark.parametrize("earlier", [0, 10])
+def test_a_capture_reads_the_same_queries_however_long_the_series(
+    ped_a: Any, child_a: Any, earlier: int, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(earlier):
+        services.record_lab_result(
+            acting_user=ped_a,
+            person=child_a,
+            entry=lab_entry(sample_date=timezone.localdate() - timedelta(days=30 + n)),
+        )
+    client = api(ped_a)
+    # Token, child, the capture's reads (one batch on PostgreSQL), the result and
+    # its assessment with their history rows (one statement on PostgreSQL), and
+    # the savepoint pair of the test's transaction. A negative result: no
+    # follow-up work.
+    with django_assert_max_num_queries(6 if connection.vendor == "postgresql" else 11):
+        response = client.post(
+            "/api/v1/lab-results/",
+            payload(child_a, ldl_cholesterol="3.1"),
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["assessment"]["outcome"] == "negative"
