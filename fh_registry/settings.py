@@ -248,6 +248,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Cache and sessions ---------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its redis-py clients (fh_registry/cache.py).
+    CACHES["default"]["BACKEND"] = "fh_registry.cache.RegistryRedisCache"
 # With a shared cache (Redis) a page reads its session from the cache, written
 # through to the database; a per-process cache could serve a session that was
 # ended in another worker, so then sessions stay in the database alone.

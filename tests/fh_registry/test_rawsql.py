@@ -37,7 +37,7 @@ def _same(
     model: type[Model], sql: str, params: Any, extras: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     ours = [_state(obj, extras) for obj in fetch(model, sql, params)]
-    django = [_state(obj, extras) for obj in model.objects.raw(sql, params)]
+    django = [_state(obj, extras) for obj in model._default_manager.raw(sql, params)]
     assert ours == django
     return ours
 
