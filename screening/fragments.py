@@ -3,8 +3,8 @@ SVG) rendered in Python.
 
 A child with 20 results made the template resolve and escape about 460 variables
 in loops: two thirds of the page's time. Here each repeated element is one
-`_html` call (every value escaped), and the template prints one safe string per
-element. The page's structure stays in the template.
+`_html` call (every value escaped), and the template prints each list as one
+safe string. The page's structure stays in the template.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def _html_join(template: str, rows: Iterable[Iterable[Any]]) -> SafeString:
     return SafeString("".join(_html(template, *row) for row in rows))
 
 
+def _lines(fragments: Iterable[SafeString]) -> SafeString:
+    """Repeated elements as one string: the template prints it once instead of
+    looping over them."""
+    return SafeString("\n".join(fragments))
+
+
 _RESULT_ROW = (
     '<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}{}</td>'
     '<td class="num">{}</td><td class="num">{}</td><td class="muted">{}</td>'
@@ -45,7 +51,7 @@ _RESULT_ROW = (
 )
 
 
-def result_rows(rows: Iterable[dict[str, str]]) -> list[SafeString]:
+def result_rows(rows: Iterable[dict[str, str]]) -> SafeString:
     """The results table's rows (cells as prepared by queries._result_rows)."""
     marks = {
         "friedewald": _html(
@@ -54,7 +60,7 @@ def result_rows(rows: Iterable[dict[str, str]]) -> list[SafeString]:
         "calculated": mark_safe(' <span class="muted">calc.</span>'),
         "": "",
     }
-    return [
+    return _lines(
         _html(
             _RESULT_ROW,
             row["date"],
@@ -68,16 +74,16 @@ def result_rows(rows: Iterable[dict[str, str]]) -> list[SafeString]:
             row["source"],
         )
         for row in rows
-    ]
+    )
 
 
 def reason_items(reasons: Iterable[str]) -> SafeString:
     return _html_join("<li>{}</li>", ((reason,) for reason in reasons))
 
 
-def assessment_cards(cards: Iterable[dict[str, Any]]) -> list[SafeString]:
+def assessment_cards(cards: Iterable[dict[str, Any]]) -> SafeString:
     """The assessment cards (fields as prepared by queries._assessment_cards)."""
-    return [
+    return _lines(
         _html(
             '<div class="card assessment"><p><span class="badge {}">{}</span> {}'
             ' <span class="muted">{} · {} · {}</span></p>'
@@ -91,7 +97,7 @@ def assessment_cards(cards: Iterable[dict[str, Any]]) -> list[SafeString]:
             reason_items(card["reasons"]),
         )
         for card in cards
-    ]
+    )
 
 
 def chart_svg(chart: LdlChart, *, label: str) -> SafeString:

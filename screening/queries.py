@@ -152,8 +152,11 @@ _GENETIC_RESULTS = """
 SELECT * FROM screening_geneticresult WHERE person_id = %(person)s
 ORDER BY report_date DESC, id DESC
 """
+# Only the columns the table and the chart show (the rest stay deferred).
 _RESULTS = """
-SELECT * FROM screening_labresult WHERE person_id = %(person)s
+SELECT id, sample_date, sample_type, fasting, ldl_computed_here, ldl_method,
+       tc_mmol_l, ldl_mmol_l, hdl_mmol_l, tg_mmol_l, entered_unit, source
+FROM screening_labresult WHERE person_id = %(person)s
 ORDER BY sample_date, id
 """
 # Newest first, with the sample date of the result each one assessed; only the
