@@ -11,7 +11,7 @@ SQL text and connection. Tests check it returns what `raw()` returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
@@ -112,7 +112,13 @@ class _RowPlan:
         self.width = len(columns)
         self.alias = db.alias
         self.db = db
-        self.names = [field.attname for field in fields]
+        names = [field.attname for field in fields]
+        # Model.from_db only asks `name in field_names` of each model field when
+        # some are deferred: a set answers at once. A model overriding from_db
+        # (Django's documented pattern zips the names with the values) gets the
+        # ordered list.
+        overridden = model.from_db.__func__ is not Model.from_db.__func__  # type: ignore[attr-defined]
+        self.names: Collection[str] = names if overridden else frozenset(names)
         self.positions = [columns.index(to_column(field.column)) for field in fields]
         self.extras = [
             (column, position)
