@@ -53,8 +53,7 @@ def insert_with_history(obj: Model, *, acting_user: Any) -> None:
             statement, [*_values(obj, fields), timezone.now(), acting_user.pk]
         )
         (obj.pk,) = cursor.fetchone()
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    _stored(obj)
 
 
 def save_with_receiver(obj: Model, *, acting_user: Any) -> None:
@@ -89,9 +88,14 @@ def insert_pair_with_history(
         cursor.execute(statement, values)
         parent.pk, child.pk = cursor.fetchone()
     setattr(child, link, parent)
-    for obj in (parent, child):
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _stored(parent)
+    _stored(child)
+
+
+def _stored(obj: Model) -> None:
+    """Mark `obj` as a saved row, as Model.save does."""
+    obj._state.adding = False
+    obj._state.db = connection.alias
 
 
 def _values(obj: Model, fields: list[Field]) -> list[Any]:

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
+from fh_registry.rawsql import fetch_sets
 from screening import rules
 from screening.models import Assessment, LabResult
 
@@ -120,9 +120,8 @@ class PersonFacts:
 def person_facts(person_id: int) -> PersonFacts:
     """One person's facts in one query (SQL written out: on every capture, the
     ORM's compilation cost more than the read)."""
-    with connection.cursor() as cursor:
-        cursor.execute(FACTS_SQL, {"person": person_id})
-        return PersonFacts.from_rows(cursor.fetchall())
+    (rows,) = fetch_sets([(None, FACTS_SQL)], {"person": person_id})
+    return PersonFacts.from_rows(rows)
 
 
 def case_inputs(case: rules.Case) -> dict[str, Any]:
