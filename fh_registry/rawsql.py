@@ -11,8 +11,10 @@ SQL text and connection. Tests check it returns what `raw()` returns.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -38,11 +40,21 @@ def fetch_one(model: type[M], sql: str, params: Params) -> M | None:
     return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class RowsOf:
+    """A read whose rows come back as named tuples (one name per column), the
+    values converted as `model`'s fields convert them, without building model
+    instances: for long lists that are only shown."""
+
+    model: type[Model]
+
+
 def fetch_sets(
-    queries: Sequence[tuple[type[Model] | None, str]], params: Mapping[str, Any]
+    queries: Sequence[tuple[type[Model] | RowsOf | None, str]],
+    params: Mapping[str, Any],
 ) -> list[list[Any]]:
-    """Several reads, each as `fetch` gives it (or plain tuples where the model is
-    None), in one round trip to PostgreSQL.
+    """Several reads, each as `fetch` gives it (plain tuples where the model is
+    None, named tuples for `RowsOf`), in one round trip to PostgreSQL.
 
     With Django's default client-side binding, psycopg sends the statements as
     one query and reads their results one after another; elsewhere (SQLite,
@@ -63,6 +75,8 @@ def fetch_sets(
                 cursor.nextset()
             if model is None:
                 results.append(cursor.fetchall())
+            elif isinstance(model, RowsOf):
+                results.append(_named_rows(model.model, sql, cursor, db))
             else:
                 results.append(_instances(model, sql, cursor, db))
     return results
@@ -78,10 +92,77 @@ def _instances(
     # schema changed under a running process. (Reading the description builds
     # a column object per column, per query.)
     if plan is None or (rows and len(rows[0]) != plan.width):
-        to_column = db.introspection.identifier_converter
-        columns = tuple(to_column(column[0]) for column in cursor.description)
-        plan = _remember(key, _RowPlan(model, columns, db))
+        plan = _remember(key, _RowPlan(model, _columns(cursor, db), db))
     return [plan.build(row) for row in rows]
+
+
+def _named_rows(
+    model: type[Model], sql: str, cursor: Any, db: BaseDatabaseWrapper
+) -> list[NamedTuple]:
+    rows = cursor.fetchall()
+    key = (RowsOf(model), sql, db)
+    plan = _row_plans.get(key)
+    if plan is None or (rows and len(rows[0]) != len(plan.row_type._fields)):
+        plan = _TuplePlan(model, _columns(cursor, db), db)
+        if len(_row_plans) >= _MAX_PLANS:
+            _row_plans.clear()
+        _row_plans[key] = plan
+    return [plan.build(row) for row in rows]
+
+
+def _columns(cursor: Any, db: BaseDatabaseWrapper) -> tuple[str, ...]:
+    to_column = db.introspection.identifier_converter
+    return tuple(to_column(column[0]) for column in cursor.description)
+
+
+def _converters(
+    model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
+) -> list[tuple[int, list[Converter], Any]]:
+    """The database's and the fields' converters for each column that is a field."""
+    to_column = db.introspection.identifier_converter
+    by_column = {to_column(field.column): field for field in model._meta.fields}
+    converters = []
+    for position, column in enumerate(columns):
+        field = by_column.get(column)
+        if field is None:
+            continue
+        expression = field.get_col(model._meta.db_table)
+        found = db.ops.get_db_converters(expression) + expression.get_db_converters(db)
+        if found:
+            converters.append((position, found, expression))
+    return converters
+
+
+def _convert(
+    row: Sequence[Any],
+    converters: list[tuple[int, list[Converter], Any]],
+    db: BaseDatabaseWrapper,
+) -> Sequence[Any]:
+    if not converters:
+        return row
+    values = list(row)
+    for position, found, expression in converters:
+        value = values[position]
+        for convert in found:
+            value = convert(value, expression, db)
+        values[position] = value
+    return values
+
+
+class _TuplePlan:
+    """The named tuple type of a query's columns and their converters."""
+
+    __slots__ = ("converters", "db", "row_type")
+
+    def __init__(
+        self, model: type[Model], columns: tuple[str, ...], db: BaseDatabaseWrapper
+    ) -> None:
+        self.db = db
+        self.converters = _converters(model, columns, db)
+        self.row_type: Any = namedtuple(f"{model.__name__}Row", columns)  # type: ignore[misc]
+
+    def build(self, row: Sequence[Any]) -> Any:
+        return self.row_type._make(_convert(row, self.converters, self.db))
 
 
 class _RowPlan:
@@ -125,26 +206,10 @@ class _RowPlan:
             for position, column in enumerate(columns)
             if column not in by_column
         ]
-        self.converters: list[tuple[int, list[Converter], Any]] = []
-        for position, column in enumerate(columns):
-            field = by_column.get(column)
-            if field is None:
-                continue
-            expression = field.get_col(model._meta.db_table)
-            found = db.ops.get_db_converters(expression) + expression.get_db_converters(
-                db
-            )
-            if found:
-                self.converters.append((position, found, expression))
+        self.converters = _converters(model, columns, db)
 
     def build(self, row: Sequence[Any]) -> Any:
-        if self.converters:
-            row = list(row)
-            for position, converters, expression in self.converters:
-                value = row[position]
-                for convert in converters:
-                    value = convert(value, expression, self.db)
-                row[position] = value
+        row = _convert(row, self.converters, self.db)
         instance = self.model.from_db(
             self.alias, self.names, [row[position] for position in self.positions]
         )
@@ -156,6 +221,7 @@ class _RowPlan:
 # Keyed by model, SQL text and connection (converters are bound to its
 # operations); the written-out queries are few, the bound is a safety net.
 _plans: dict[tuple[type[Model], str, BaseDatabaseWrapper], _RowPlan] = {}
+_row_plans: dict[tuple[RowsOf, str, BaseDatabaseWrapper], _TuplePlan] = {}
 _MAX_PLANS = 512
 
 

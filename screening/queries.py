@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from fh_registry.access import identity_scope_sql, practice_scope_sql
 from fh_registry.models import Practice, Role
-from fh_registry.rawsql import fetch_one, fetch_sets
+from fh_registry.rawsql import RowsOf, fetch_one, fetch_sets
 from screening import fragments, rules
 from screening.assessing import active_ruleset
 from screening.charts import LdlChart, ldl_chart
@@ -86,7 +86,7 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
     return lines
 
 
-def _result_rows(results: list[LabResult], unit: str) -> list[dict[str, str]]:
+def _result_rows(results: list[Any], unit: str) -> list[dict[str, str]]:
     """The results table's cells as text (see fragments.result_rows)."""
     fasting = _("fasting")
     # Labels translated once per page; get_FOO_display rebuilds its choices per call.
@@ -117,16 +117,17 @@ def _result_rows(results: list[LabResult], unit: str) -> list[dict[str, str]]:
     return rows
 
 
-def _assessment_cards(assessments: list[Assessment], lang: str) -> list[dict[str, Any]]:
-    """The assessment cards' fields as text (see _result_rows)."""
+def _assessment_cards(assessments: list[Any], reasons: str) -> list[dict[str, Any]]:
+    """The assessment cards' fields as text (see _result_rows); `reasons` names
+    the column in the page's language."""
     return [
         {
             "outcome": a.outcome,
             "criterion": a.criterion,
             "ruleset": f"{a.ruleset_id} {a.ruleset_version}",
-            "sample_date": a.sample_date.isoformat(),  # type: ignore[attr-defined]
+            "sample_date": a.sample_date.isoformat(),
             "created_at": localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
-            "reasons": a.reasons(lang),
+            "reasons": getattr(a, reasons),
         }
         for a in assessments
     ]
@@ -152,7 +153,8 @@ _GENETIC_RESULTS = """
 SELECT * FROM screening_geneticresult WHERE person_id = %(person)s
 ORDER BY report_date DESC, id DESC
 """
-# Only the columns the table and the chart show (the rest stay deferred).
+# Only the columns the table and the chart show, read as rows (RowsOf: the
+# page only shows them, and building 20 model instances cost more than the read).
 _RESULTS = """
 SELECT id, sample_date, sample_type, fasting, ldl_computed_here, ldl_method,
        tc_mmol_l, ldl_mmol_l, hdl_mmol_l, tg_mmol_l, entered_unit, source
@@ -160,7 +162,14 @@ FROM screening_labresult WHERE person_id = %(person)s
 ORDER BY sample_date, id
 """
 # Newest first, with the sample date of the result each one assessed; only the
-# page's columns (inputs and the other language's reasons stay deferred).
+# cards' columns, as rows. The newest is also read as an Assessment (its alert
+# and reasons head the page); its inputs and other language stay deferred.
+_LATEST_ASSESSMENT = """
+SELECT id, outcome, criterion, alerts, ruleset_id, ruleset_version, created_at,
+       {reasons}
+FROM screening_assessment WHERE person_id = %(person)s
+ORDER BY created_at DESC, id DESC LIMIT 1
+"""
 _ASSESSMENTS = """
 SELECT a.id, a.outcome, a.criterion, a.alerts, a.ruleset_id, a.ruleset_version,
        a.created_at, a.{reasons}, r.sample_date
@@ -176,6 +185,7 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
     (
         results,
         assessments,
+        newest,
         identities,
         practices,
         family_history,
@@ -183,8 +193,9 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
         consents,
     ) = fetch_sets(
         [
-            (LabResult, _RESULTS),
-            (Assessment, _ASSESSMENTS.format(reasons=reasons)),
+            (RowsOf(LabResult), _RESULTS),
+            (RowsOf(Assessment), _ASSESSMENTS.format(reasons=reasons)),
+            (Assessment, _LATEST_ASSESSMENT.format(reasons=reasons)),
             (PersonIdentity, _IDENTITY.format(scope=scope)),
             (Practice, _PRACTICE),
             (FamilyHistoryEntry, _FAMILY_HISTORY),
@@ -193,7 +204,7 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
         ],
         {"person": person.pk, "practice": person.practice_id, **scope_params},
     )
-    latest = assessments[0] if assessments else None
+    latest = newest[0] if newest else None
     unit = user.preferred_unit
     ruleset = active_ruleset()
     series = [
@@ -210,7 +221,9 @@ def child_page_context(*, person: Person, user: Any, lang: str) -> dict[str, Any
         "practice": practices[0] if practices else None,
         "identity": identities[0] if identities else None,
         "results": fragments.result_rows(_result_rows(results, unit)),
-        "assessments": fragments.assessment_cards(_assessment_cards(assessments, lang)),
+        "assessments": fragments.assessment_cards(
+            _assessment_cards(assessments, reasons)
+        ),
         "latest": latest,
         "latest_reasons": fragments.reason_items(latest.reasons(lang))
         if latest

@@ -11,7 +11,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 from fh_registry.models import User
-from fh_registry.rawsql import fetch, fetch_one
+from fh_registry.rawsql import RowsOf, fetch, fetch_one, fetch_sets
 from screening import services
 from screening.models import Assessment, LabResult
 
@@ -106,3 +106,40 @@ def test_one_or_none(ped_a: Any) -> None:
 def test_the_primary_key_is_required(ped_a: Any) -> None:
     with pytest.raises(FieldDoesNotExist):
         fetch(User, "SELECT username FROM fh_registry_user", [])
+
+
+def test_rows_of_a_model_hold_the_instances_values_by_column(recorded: Any) -> None:
+    sql = """
+        SELECT a.outcome, a.reasons_en, a.created_at, a.ruleset_id, r.sample_date,
+               r.ldl_mmol_l
+        FROM screening_assessment a JOIN screening_labresult r ON r.id = a.lab_result_id
+        WHERE a.person_id = %(person)s ORDER BY a.id
+    """
+    params = {"person": recorded[0].lab_result.person_id}
+    rows, plain = fetch_sets([(RowsOf(Assessment), sql), (None, sql)], params)
+    stored = [
+        (item.assessment, item.lab_result)
+        for item in recorded
+        if item.assessment is not None
+    ]
+    assert len(rows) == len(stored) == 2
+    for row, (assessment, result) in zip(rows, stored, strict=True):
+        # Assessment's own columns converted as its fields are (JSON decoded).
+        assert row.outcome == assessment.outcome
+        assert row.reasons_en == assessment.reasons_en
+        assert isinstance(row.reasons_en, list)
+        assert row.created_at == assessment.created_at
+        assert row.ruleset_id == assessment.ruleset_id
+        # Another table's columns come as the driver gives them, as with raw().
+        assert row.sample_date in (result.sample_date, str(result.sample_date))
+        assert row._fields[-1] == "ldl_mmol_l"
+    assert [len(row) for row in rows] == [len(values) for values in plain]
+
+
+def test_rows_of_a_model_need_no_primary_key(recorded: Any) -> None:
+    sql = "SELECT sample_date, ldl_mmol_l FROM screening_labresult"
+    (rows,) = fetch_sets([(RowsOf(LabResult), sql)], {})
+    assert sorted(rows) == sorted(
+        (item.lab_result.sample_date, item.lab_result.ldl_mmol_l) for item in recorded
+    )
+    assert all(isinstance(row.ldl_mmol_l, Decimal) for row in rows)
