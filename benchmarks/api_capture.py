@@ -6,7 +6,13 @@ Measures, in one run and side by side on loopback:
   (c) the child page with 20 results at 8 clients.
 Goals (issue 5): p95 < 50 ms and >= 200 results/s for (a); p95 < 50 ms for (c).
 
+The load comes from Python threads (http.client), as in every earlier run, and,
+where Debian's `wrk` is installed, also from wrk (C, same connections, same
+request bodies, other children): the client shares the 2 cores with the server,
+and wrk leaves it about 0.8 ms more CPU per request.
+
     .venv/bin/python benchmarks/api_capture.py [--requests 2000] [--clients 8]
+        [--wrk-seconds 10]
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis on 127.0.0.1:6379 (the
 session cache, as in production; BENCH_CACHE_URL overrides it); creates and drops
@@ -19,6 +25,8 @@ import argparse
 import http.client
 import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +44,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "fh_bench_api"
 PORT = 8765
 TIME_CAP_S = 120.0
+WRK_SCRIPTS = ROOT / "benchmarks" / "wrk"
 
 
 def recreate_database() -> None:
@@ -256,6 +265,56 @@ def run_load(request: Request, *, total: int, clients: int) -> dict[str, float]:
     }
 
 
+def run_wrk(
+    server: subprocess.Popen[bytes],
+    path: str,
+    *,
+    clients: int,
+    seconds: int,
+    script: str = "report.lua",
+    headers: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """The same figures as `measured`, the load from wrk (bounded by `seconds`)."""
+    threads = min(clients, os.cpu_count() or 1)
+    command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(WRK_SCRIPTS / script), f"http://127.0.0.1:{PORT}{path}"]
+    before = cpu_seconds(server)
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        command,
+        env={
+            **os.environ,
+            **(env or {}),
+            "THREADS": str(threads),
+            "REPORT": str(WRK_SCRIPTS / "report.lua"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
+    after = cpu_seconds(server)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(row for row in done.stdout.splitlines() if row.startswith("WRK "))
+    found = json.loads(line[4:])
+    count = found["requests"]
+    figures: dict[str, float] = {
+        "requests": count,
+        "failures": found["non_2xx"] + found["socket_errors"],
+        "per_s": count / (found["duration_us"] / 1e6),
+        "p50_ms": found["p50_us"] / 1000,
+        "p95_ms": found["p95_us"] / 1000,
+    }
+    for name, seconds_used in before.items():
+        figures[f"cpu_{name}"] = (after[name] - seconds_used) * 1000 / count
+    client = (used.ru_utime + used.ru_stime) - (own.ru_utime + own.ru_stime)
+    figures["cpu_client"] = client * 1000 / count
+    return figures
+
+
 def post_result(token: str, pseudonyms: list[str]) -> Request:
     def request(conn: http.client.HTTPConnection, n: int) -> int:
         body = json.dumps(
@@ -323,14 +382,20 @@ def main() -> None:
     # As gunicorn.conf.py: one worker per core plus one.
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--children", type=int, default=500)
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="0: no wrk runs")
     args = parser.parse_args()
+    use_wrk = args.wrk_seconds > 0 and shutil.which("wrk") is not None
 
     recreate_database()
+    wrk_capture: dict[str, float] | None = None
+    wrk_page: dict[str, float] | None = None
     try:
-        fixture = prepare(args.children)
+        # Each load generator POSTs for its own children (equal series lengths).
+        fixture = prepare(args.children * 2 if use_wrk else args.children)
         server = start_gunicorn(args.workers)
         try:
-            pseudonyms = json.loads(fixture["pseudonyms"])
+            everyone = json.loads(fixture["pseudonyms"])
+            pseudonyms, others = everyone[: args.children], everyone[args.children :]
             token = fixture["token"]
             # Each worker imports the URL map on its first request: not measured.
             run_load(get("/healthz", {}), total=100, clients=args.clients)
@@ -343,15 +408,33 @@ def main() -> None:
                 total=args.requests,
                 clients=args.clients,
             )
+            page_path = f"/screening/children/{fixture['page_child']}/"
+            cookie = {"Cookie": f"sessionid={fixture['session']}"}
+            # Each worker reads its first session before the measured run.
+            warm = 3 * args.clients
+            run_load(get(page_path, cookie), total=warm, clients=args.clients)
             page = measured(
                 server,
-                get(
-                    f"/screening/children/{fixture['page_child']}/",
-                    {"Cookie": f"sessionid={fixture['session']}"},
-                ),
+                get(page_path, cookie),
                 total=max(args.requests // 4, args.clients),
                 clients=args.clients,
             )
+            if use_wrk:
+                wrk_capture = run_wrk(
+                    server,
+                    "/api/v1/lab-results/",
+                    clients=args.clients,
+                    seconds=args.wrk_seconds,
+                    script="lab_results.lua",
+                    env={"TOKEN": token, "PSEUDONYMS": ",".join(others)},
+                )
+                wrk_page = run_wrk(
+                    server,
+                    page_path,
+                    clients=args.clients,
+                    seconds=max(args.wrk_seconds // 2, 2),
+                    headers=cookie,
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -364,9 +447,23 @@ def main() -> None:
     report("(b) GET /healthz (floor)", floor)
     report("(a) POST /api/v1/lab-results/", capture)
     report("(c) child page, 20 results", page)
+    verdict("Python clients", floor, capture, page)
+    if wrk_capture is not None and wrk_page is not None:
+        print(f"wrk, {args.clients} connections, same server")
+        report("(a) POST /api/v1/lab-results/", wrk_capture)
+        report("(c) child page, 20 results", wrk_page)
+        verdict("wrk", floor, wrk_capture, wrk_page)
+    elif args.wrk_seconds > 0:
+        print("wrk not installed (apt-get install wrk): its runs are left out")
+
+
+Figures = dict[str, float]
+
+
+def verdict(load: str, floor: Figures, capture: Figures, page: Figures) -> None:
     capture_met = capture["per_s"] >= 200 and capture["p95_ms"] < 50
     print(
-        f"capture vs floor: {capture['per_s'] / floor['per_s']:.2f}x the floor's rate; "
+        f"{load}: capture {capture['per_s'] / floor['per_s']:.2f}x the floor's rate; "
         f"goal >= 200/s, p95 < 50 ms: {'met' if capture_met else 'NOT met'}; "
         f"child page p95 < 50 ms: {'met' if page['p95_ms'] < 50 else 'NOT met'}"
     )
