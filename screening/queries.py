@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -120,13 +120,14 @@ def _result_rows(results: list[Any], unit: str) -> list[dict[str, str]]:
 def _assessment_cards(assessments: list[Any], reasons: str) -> list[dict[str, Any]]:
     """The assessment cards' fields as text (see _result_rows); `reasons` names
     the column in the page's language."""
+    zone = get_current_timezone()  # looked up once, not per card as localtime() does
     return [
         {
             "outcome": a.outcome,
             "criterion": a.criterion,
             "ruleset": f"{a.ruleset_id} {a.ruleset_version}",
             "sample_date": a.sample_date.isoformat(),
-            "created_at": localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+            "created_at": a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "reasons": getattr(a, reasons),
         }
         for a in assessments
