@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -22,8 +22,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+K = TypeVar("K")
+P = TypeVar("P")
 Params = Sequence[Any] | Mapping[str, Any]
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+PlanKey = tuple[type[Model], str, BaseDatabaseWrapper]
 
 
 def fetch(model: type[M], sql: str, params: Params) -> list[M]:
@@ -86,27 +89,24 @@ def _instances(
     model: type[M], sql: str, cursor: Any, db: BaseDatabaseWrapper
 ) -> list[M]:
     rows = cursor.fetchall()
-    key = (model, sql, db)
+    key: PlanKey = (model, sql, db)
     plan = _plans.get(key)
     # The same SQL selects the same columns; the row width guards against a
     # schema changed under a running process. (Reading the description builds
     # a column object per column, per query.)
     if plan is None or (rows and len(rows[0]) != plan.width):
-        plan = _remember(key, _RowPlan(model, _columns(cursor, db), db))
+        plan = _remember(_plans, key, _RowPlan(model, _columns(cursor, db), db))
     return [plan.build(row) for row in rows]
 
 
 def _named_rows(
     model: type[Model], sql: str, cursor: Any, db: BaseDatabaseWrapper
-) -> list[NamedTuple]:
+) -> list[Any]:
     rows = cursor.fetchall()
     key = (RowsOf(model), sql, db)
     plan = _row_plans.get(key)
     if plan is None or (rows and len(rows[0]) != len(plan.row_type._fields)):
-        plan = _TuplePlan(model, _columns(cursor, db), db)
-        if len(_row_plans) >= _MAX_PLANS:
-            _row_plans.clear()
-        _row_plans[key] = plan
+        plan = _remember(_row_plans, key, _TuplePlan(model, _columns(cursor, db), db))
     return [plan.build(row) for row in rows]
 
 
@@ -159,7 +159,10 @@ class _TuplePlan:
     ) -> None:
         self.db = db
         self.converters = _converters(model, columns, db)
-        self.row_type: Any = namedtuple(f"{model.__name__}Row", columns)  # type: ignore[misc]
+        # rename: a column without a usable name (an unnamed expression) is _<n>.
+        self.row_type: Any = namedtuple(  # type: ignore[misc]
+            f"{model.__name__}Row", columns, rename=True
+        )
 
     def build(self, row: Sequence[Any]) -> Any:
         return self.row_type._make(_convert(row, self.converters, self.db))
@@ -220,15 +223,13 @@ class _RowPlan:
 
 # Keyed by model, SQL text and connection (converters are bound to its
 # operations); the written-out queries are few, the bound is a safety net.
-_plans: dict[tuple[type[Model], str, BaseDatabaseWrapper], _RowPlan] = {}
+_plans: dict[PlanKey, _RowPlan] = {}
 _row_plans: dict[tuple[RowsOf, str, BaseDatabaseWrapper], _TuplePlan] = {}
 _MAX_PLANS = 512
 
 
-def _remember(
-    key: tuple[type[Model], str, BaseDatabaseWrapper], plan: _RowPlan
-) -> _RowPlan:
-    if len(_plans) >= _MAX_PLANS:
-        _plans.clear()
-    _plans[key] = plan
+def _remember(store: dict[K, P], key: K, plan: P) -> P:
+    if len(store) >= _MAX_PLANS:
+        store.clear()
+    store[key] = plan
     return plan
