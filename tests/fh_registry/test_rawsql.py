@@ -143,3 +143,12 @@ def test_rows_of_a_model_need_no_primary_key(recorded: Any) -> None:
         (item.lab_result.sample_date, item.lab_result.ldl_mmol_l) for item in recorded
     )
     assert all(isinstance(row.ldl_mmol_l, Decimal) for row in rows)
+
+
+def test_rows_of_a_model_name_unnamed_columns_by_position(recorded: Any) -> None:
+    sql = "SELECT sample_date, 1 + 1 FROM screening_labresult ORDER BY sample_date"
+    (rows,) = fetch_sets([(RowsOf(LabResult), sql)], {})
+    assert [(row.sample_date, row._1) for row in rows] == [
+        (date(2026, 3, 2), 2),
+        (date(2026, 3, 20), 2),
+    ]
