@@ -24,7 +24,7 @@ function request()
   local n = sent * threads + thread_id
   sent = sent + 1
   local person = pseudonyms[(n % #pseudonyms) + 1]
-  local day = os.date("!%Y-%m-%d", os.time({year = 2026, month = 2,
+  local day = os.date("%Y-%m-%d", os.time({year = 2026, month = 2,
     day = 1 + math.floor(n / #pseudonyms), hour = 12}))
   local mg = n % 2 == 1
   local body = string.format(
