@@ -171,6 +171,7 @@ def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
 
 
 Request = Callable[[http.client.HTTPConnection, int], int]
+Figures = dict[str, float]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -455,9 +456,6 @@ def main() -> None:
         verdict("wrk", floor, wrk_capture, wrk_page)
     elif args.wrk_seconds > 0:
         print("wrk not installed (apt-get install wrk): its runs are left out")
-
-
-Figures = dict[str, float]
 
 
 def verdict(load: str, floor: Figures, capture: Figures, page: Figures) -> None:

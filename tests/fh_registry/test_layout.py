@@ -10,6 +10,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import set_script_prefix
 
+from fh_registry import context_processors
 from fh_registry.context_processors import registry
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +97,18 @@ def test_links_follow_the_script_prefix(epi: Any) -> None:
     assert prefixed.logout == "/registry/accounts/logout/"
     assert prefixed.navigation == (("/registry/statistics/", "Statistics"),)
     assert registry(request)["layout"].navigation == (("/statistics/", "Statistics"),)
+
+
+def test_the_layouts_kept_are_bounded(epi: Any) -> None:
+    """A server may take the script prefix from a request header: many prefixes
+    must not grow the process's memory."""
+    request = RequestFactory().get("/statistics/")
+    request.user = epi
+    try:
+        for n in range(context_processors._MAX_LAYOUTS + 50):
+            set_script_prefix(f"/prefix-{n}/")
+            layout = registry(request)["layout"]
+            assert layout.home == f"/prefix-{n}/"
+            assert len(context_processors._layouts) <= context_processors._MAX_LAYOUTS
+    finally:
+        set_script_prefix("/")
