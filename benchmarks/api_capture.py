@@ -219,10 +219,17 @@ def measured(
     """run_load, with each process group's CPU per request (ms) added."""
     before = cpu_seconds(server)
     figures = run_load(request, total=total, clients=clients)
-    after = cpu_seconds(server)
-    for name, seconds in before.items():
-        figures[f"cpu_{name}"] = (after[name] - seconds) * 1000 / figures["requests"]
-    return figures
+    return figures | cpu_per_request(before, cpu_seconds(server), figures["requests"])
+
+
+def cpu_per_request(
+    before: dict[str, float], after: dict[str, float], requests: float
+) -> dict[str, float]:
+    """Each process group's CPU per request (ms) between two `cpu_seconds`."""
+    return {
+        f"cpu_{name}": (after[name] - seconds) * 1000 / requests
+        for name, seconds in before.items()
+    }
 
 
 def run_load(request: Request, *, total: int, clients: int) -> dict[str, float]:
@@ -309,8 +316,8 @@ def run_wrk(
         "p50_ms": found["p50_us"] / 1000,
         "p95_ms": found["p95_us"] / 1000,
     }
-    for name, seconds_used in before.items():
-        figures[f"cpu_{name}"] = (after[name] - seconds_used) * 1000 / count
+    figures |= cpu_per_request(before, after, count)
+    # The client is wrk, a child process, not this one.
     client = (used.ru_utime + used.ru_stime) - (own.ru_utime + own.ru_stime)
     figures["cpu_client"] = client * 1000 / count
     return figures
