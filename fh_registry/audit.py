@@ -24,6 +24,8 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from fh_registry.rawsql import fetch_row
+
 _STATEMENT = """
 WITH written AS (
     INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}, {columns}
@@ -48,11 +50,9 @@ def insert_with_history(obj: Model, *, acting_user: Any) -> None:
         save_with_receiver(obj, acting_user=acting_user)
         return
     statement, fields = _insert_statement(type(obj))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            statement, [*_values(obj, fields), timezone.now(), acting_user.pk]
-        )
-        (obj.pk,) = cursor.fetchone()
+    (obj.pk,) = _written(
+        statement, [*_values(obj, fields), timezone.now(), acting_user.pk]
+    )
     _stored(obj)
 
 
@@ -84,12 +84,16 @@ def insert_pair_with_history(
         when,
         acting_user.pk,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, values)
-        parent.pk, child.pk = cursor.fetchone()
+    parent.pk, child.pk = _written(statement, values)
     setattr(child, link, parent)
     _stored(parent)
     _stored(child)
+
+
+def _written(statement: str, values: list[Any]) -> tuple[Any, ...]:
+    row = fetch_row(statement, values)
+    assert row is not None  # an INSERT … RETURNING of one row returns it
+    return row
 
 
 def _stored(obj: Model) -> None:

@@ -16,7 +16,7 @@ from fh_registry.audit import (
 )
 from screening.models import Assessment, LabResult
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_binding")]
 
 HISTORY_OWN = ("history_id", "history_date", "id", "created_at")
 

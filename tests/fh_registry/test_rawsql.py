@@ -15,7 +15,7 @@ from fh_registry.rawsql import RowsOf, fetch, fetch_one, fetch_sets
 from screening import services
 from screening.models import Assessment, LabResult
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_binding")]
 
 
 def _state(obj: Model, extras: tuple[str, ...] = ()) -> dict[str, Any]:
