@@ -8,7 +8,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db import DataError, connection, transaction
 
 from fh_registry.rawsql import fetch_row, fetch_sets
 from screening import services
+from tests import personas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,15 +54,7 @@ def test_a_capture_prepares_its_statements_once(ped_a: Any, child_a: Any) -> Non
         services.record_lab_result(
             acting_user=ped_a,
             person=child_a,
-            entry=services.LabEntry(
-                sample_date=date(2026, 3, day),
-                sample_type="venous",
-                unit="mmol/L",
-                total_cholesterol=Decimal("6.9"),
-                hdl_cholesterol=Decimal("1.3"),
-                ldl_cholesterol=Decimal("5.3"),
-                triglycerides=Decimal("1.0"),
-            ),
+            entry=personas.lab_entry(sample_date=date(2026, 3, day)),
         )
 
     capture(1)
