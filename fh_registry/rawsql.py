@@ -33,24 +33,27 @@ PlanKey = tuple[type[Model], str, BaseDatabaseWrapper]
 
 def fetch(model: type[M], sql: str, params: Params) -> list[M]:
     """The rows of `sql` as instances of `model`; the query selects its primary key."""
-    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy
-    if prepares_statements(db):
-        with prepared(db, [(sql, params)]) as (cursor,):
-            return _instances(model, sql, cursor, db)
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
+    with _executed(sql, params) as (cursor, db):
         return _instances(model, sql, cursor, db)
 
 
 def fetch_row(sql: str, params: Params) -> tuple[Any, ...] | None:
     """The first row of `sql` as a plain tuple (e.g. an INSERT's RETURNING)."""
-    db = connections[DEFAULT_DB_ALIAS]
+    with _executed(sql, params) as (cursor, _):
+        return cursor.fetchone()
+
+
+@contextmanager
+def _executed(sql: str, params: Params) -> Iterator[tuple[Any, BaseDatabaseWrapper]]:
+    """A cursor that has run `sql`, prepared where `prepares_statements`."""
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy
     if prepares_statements(db):
         with prepared(db, [(sql, params)]) as (cursor,):
-            return cursor.fetchone()
+            yield cursor, db
+        return
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        yield cursor, db
 
 
 def prepares_statements(db: BaseDatabaseWrapper) -> bool:
