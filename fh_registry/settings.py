@@ -104,7 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 ):
     # The capture's and the child page's statements (fh_registry.rawsql.prepared)
     # are prepared once per connection; Django's own queries stay unprepared.
-    # Off behind a pooler that cannot keep prepared statements.
+    # Off behind a pooler that cannot keep prepared statements. (5 is psycopg's
+    # default; Django's client-side cursors never prepare, rawsql asks at once.)
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

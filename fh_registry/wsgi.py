@@ -12,8 +12,9 @@ application = get_wsgi_application()
 # A request's objects die young; what start-up loads (Django, DRF, the URL map and
 # every view: about 100,000 objects) lives as long as the worker. Python's cyclic
 # collector still walked all of it in each full collection: in a gunicorn worker
-# under the capture benchmark, three full collections of 80 to 95 ms each, in the
-# middle of a request, and a tenth of the worker's time spent collecting. So the
+# under the capture benchmark, two or three full collections of 50 to 100 ms each,
+# in the middle of a request, and up to a tenth of the worker's time spent
+# collecting. So the
 # URL map is imported now rather than on the first request, the start-up objects
 # are frozen out of the collector's sight (gc.freeze), and the youngest generation
 # is collected every 10,000 net allocations instead of 700, which makes the older
