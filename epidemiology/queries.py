@@ -6,18 +6,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
 
 from epidemiology.disclosure import SuppressedTable, suppress_counts
-from screening.models import Assessment
-
-OUTCOMES = (
-    "definite",
-    "positive",
-    "repeat_needed",
-    "negative",
-    "not_eligible",
-    "deferred",
-    "needs_direct_ldl",
-    "rejected",
-)
+from screening.models import Assessment, Outcome
 
 
 def latest_outcome_counts(*, ruleset_id: str) -> SuppressedTable:
@@ -32,7 +21,7 @@ def latest_outcome_counts(*, ruleset_id: str) -> SuppressedTable:
         .values("outcome")
         .annotate(children=Count("person", distinct=True))
     )
-    counts = dict.fromkeys(OUTCOMES, 0)
+    counts = dict.fromkeys(Outcome.values, 0)
     for row in rows:
         counts[row["outcome"]] = row["children"]
     return suppress_counts(counts, minimum=settings.SMALL_CELL_MINIMUM)

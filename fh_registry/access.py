@@ -22,7 +22,7 @@ def is_administrator(user: Any) -> bool:
 
 
 # How far a user's reach goes: every practice, the practices they are members of
-# in their role, or none. Both renderings below (ORM and SQL) ask only this.
+# in their role, or none.
 _EVERY_PRACTICE = "every"
 _MEMBER_PRACTICES = "member"
 _NO_PRACTICE = "none"
@@ -56,28 +56,6 @@ def practice_scope(user: Any, practice_path: str = "practice") -> Q:
     return NOTHING
 
 
-_MEMBER_PRACTICE_IDS = (
-    "SELECT practice_id FROM fh_registry_membership"
-    " WHERE user_id = %(scope_user)s AND role = %(scope_role)s"
-)
-
-
-def practice_scope_sql(user: Any, column: str) -> tuple[str, dict[str, Any]]:
-    """`practice_scope` as an SQL condition on `column` (a practice id), with its
-    parameters, for the few hot reads written out in SQL. A test checks that both
-    keep the same rows for every role."""
-    reach = _reach(user)
-    if reach == _EVERY_PRACTICE:
-        return "1 = 1", {}
-    if reach == _MEMBER_PRACTICES:
-        # `column` is a name from code; the values are bound parameters.
-        return f"{column} IN ({_MEMBER_PRACTICE_IDS})", {
-            "scope_user": user.pk,
-            "scope_role": user.role,
-        }
-    return "1 = 0", {}
-
-
 def visible_practices(user: Any) -> QuerySet[Practice]:
     return Practice.objects.filter(practice_scope(user, practice_path="pk"))
 
@@ -97,13 +75,6 @@ def identity_scope(user: Any, practice_path: str) -> Q:
     if not _reads_identities(user):
         return NOTHING
     return practice_scope(user, practice_path)
-
-
-def identity_scope_sql(user: Any, column: str) -> tuple[str, dict[str, Any]]:
-    """`identity_scope` as an SQL condition on `column` (see practice_scope_sql)."""
-    if not _reads_identities(user):
-        return "1 = 0", {}
-    return practice_scope_sql(user, column)
 
 
 def can_enter_results(user: Any) -> bool:

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "fh_registry.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -99,21 +99,13 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
-    # The capture's and the child page's statements (fh_registry.rawsql.prepared)
-    # are prepared once per connection; Django's own queries stay unprepared.
-    # Off behind a pooler that cannot keep prepared statements. (5 is psycopg's
-    # default; Django's client-side cursors never prepare, rawsql asks at once.)
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "fh_registry.User"
-AUTHENTICATION_BACKENDS = ["fh_registry.authentication.RegistryModelBackend"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,7 +186,7 @@ IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "fh_registry.authentication.RegistryTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -256,9 +248,6 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Cache and sessions ---------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, keeping its redis-py clients (fh_registry/cache.py).
-    CACHES["default"]["BACKEND"] = "fh_registry.cache.RegistryRedisCache"
 # With a shared cache (Redis) a page reads its session from the cache, written
 # through to the database; a per-process cache could serve a session that was
 # ended in another worker, so then sessions stay in the database alone.

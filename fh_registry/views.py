@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,6 +44,12 @@ def set_display_unit(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness for the load balancer: the database answers (503 if it does not)."""
+    try:
+        connection.ensure_connection()
+        usable = connection.is_usable()
+    except DatabaseError:
+        usable = False
+    if not usable:
+        return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})

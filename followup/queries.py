@@ -6,9 +6,14 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from screening.models import Assessment
+from screening.models import Assessment, Outcome
 
-NEEDS_FOLLOW_UP = ("definite", "positive", "repeat_needed", "needs_direct_ldl")
+NEEDS_FOLLOW_UP = (
+    Outcome.DEFINITE,
+    Outcome.POSITIVE,
+    Outcome.REPEAT_NEEDED,
+    Outcome.NEEDS_DIRECT_LDL,
+)
 
 
 def awaiting_follow_up(*, user: Any, limit: int = 200) -> QuerySet[Assessment]:

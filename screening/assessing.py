@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
-from fh_registry.rawsql import fetch_sets
+from fh_registry.models import User
 from screening import rules
-from screening.models import Assessment, LabResult
+from screening.models import (
+    Assessment,
+    FamilyHistoryEntry,
+    GeneticResult,
+    LabResult,
+)
+
+#: Precision of values stored in mmol/L (the columns' six decimal places).
+SI_QUANTUM = Decimal("0.000001")
 
 # Most pathogenic first: the child's own variant is the strongest class reported.
 _VARIANT_RANK = ("pathogenic", "likely_pathogenic", "vus", "likely_benign", "benign")
-FLAGGED_OUTCOMES = frozenset({"positive", "definite"})
 
 
 def active_ruleset() -> rules.RuleSet:
@@ -35,24 +43,18 @@ def as_entered(value: Decimal | None) -> Decimal | None:
     return value.normalize()
 
 
-# Enum members by value: a dict lookup, where Unit(value) runs EnumType.__call__.
-UNIT_OF = rules.Unit._value2member_map_
-METHOD_OF = rules.LdlMethod._value2member_map_
-_SEX_OF = rules.Sex._value2member_map_
-
-
 def panel_of(result: LabResult) -> rules.LipidPanel:
     """The panel exactly as entered: rules read the entered value and unit."""
     computed = result.ldl_computed_here  # Friedewald by us: the engine recomputes it
     return rules.LipidPanel(
-        unit=UNIT_OF[result.entered_unit],  # type: ignore[arg-type]
+        unit=rules.Unit(result.entered_unit),
         total_cholesterol=as_entered(result.total_cholesterol_entered),
         ldl_cholesterol=None
         if computed
         else as_entered(result.ldl_cholesterol_entered),
         ldl_method=rules.LdlMethod.UNKNOWN
         if computed
-        else METHOD_OF[result.ldl_method],  # type: ignore[arg-type]
+        else rules.LdlMethod(result.ldl_method),
         hdl_cholesterol=as_entered(result.hdl_cholesterol_entered),
         triglycerides=as_entered(result.triglycerides_entered),
     )
@@ -69,7 +71,7 @@ def strongest_variant(classes: Iterable[str]) -> rules.VariantClass | None:
 def build_case(
     *,
     sex: str,
-    birth_date: Any,
+    birth_date: date,
     results: Sequence[LabResult],
     family_codes: Iterable[str],
     variant_classes: Iterable[str],
@@ -84,19 +86,12 @@ def build_case(
     )
     latest = results[-1] if results else None
     return rules.Case(
-        sex=_SEX_OF[sex],  # type: ignore[arg-type]
+        sex=rules.Sex(sex),
         occasions=occasions,
         family_history=frozenset(rules.FamilyHistory(code) for code in family_codes),
         own_variant=strongest_variant(variant_classes),
         secondary_cause=(latest.secondary_cause or None) if latest else None,
     )
-
-
-FACTS_SQL = """
-SELECT 'family', code FROM screening_familyhistoryentry WHERE person_id = %(person)s
-UNION ALL
-SELECT 'genetic', acmg_class FROM screening_geneticresult WHERE person_id = %(person)s
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,22 +101,21 @@ class PersonFacts:
     family_codes: list[str]
     variant_classes: list[str]
 
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> PersonFacts:
-        """From FACTS_SQL's (kind, value) rows."""
-        facts = cls(family_codes=[], variant_classes=[])
-        for kind, value in rows:
-            (facts.family_codes if kind == "family" else facts.variant_classes).append(
-                value
-            )
-        return facts
-
 
 def person_facts(person_id: int) -> PersonFacts:
-    """One person's facts in one query (SQL written out: on every capture, the
-    ORM's compilation cost more than the read)."""
-    (rows,) = fetch_sets([(None, FACTS_SQL)], {"person": person_id})
-    return PersonFacts.from_rows(rows)
+    """What the rule sets read about a person besides their lab results."""
+    return PersonFacts(
+        family_codes=list(
+            FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
+                "code", flat=True
+            )
+        ),
+        variant_classes=list(
+            GeneticResult.objects.filter(person_id=person_id).values_list(
+                "acmg_class", flat=True
+            )
+        ),
+    )
 
 
 def case_inputs(case: rules.Case) -> dict[str, Any]:
@@ -155,7 +149,7 @@ def assessment_for(
     *,
     case: rules.Case,
     lab_result: LabResult,
-    acting_user: Any,
+    acting_user: User,
 ) -> Assessment:
     """An unsaved Assessment carrying the evaluation, its reasons in both languages."""
     return Assessment(
@@ -175,7 +169,9 @@ def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[st
         "outcome": str(evaluation.outcome),
         "criterion": evaluation.criterion,
         "alerts": list(evaluation.alerts),
-        "ldl_mmol_l": evaluation.ldl_mmol_l,
+        "ldl_mmol_l": None
+        if evaluation.ldl_mmol_l is None
+        else evaluation.ldl_mmol_l.quantize(SI_QUANTUM),
         "ldl_source": evaluation.ldl_source,
         "score": evaluation.score,
         "reasons_en": list(reasons_en),
@@ -184,24 +180,8 @@ def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[st
     }
 
 
-# Rendered reasons by the identity of the engine's reasons tuple: its decision
-# cache hands out the same tuple for the same decision, and hashing the reasons
-# themselves (Decimals, enums) costs more than rendering them once.
-_RENDERED: dict[int, tuple[tuple[rules.Reason, ...], tuple[str, ...], tuple[str, ...]]]
-_RENDERED = {}
-_RENDERED_MAX = 32768
-
-
 def rendered_reasons(
     evaluation: rules.Evaluation,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The evaluation's reasons in English and German."""
-    reasons = evaluation.reasons
-    hit = _RENDERED.get(id(reasons))
-    if hit is not None and hit[0] is reasons:
-        return hit[1], hit[2]
-    texts = evaluation.reasons_text("en"), evaluation.reasons_text("de")
-    if len(_RENDERED) >= _RENDERED_MAX:
-        _RENDERED.clear()
-    _RENDERED[id(reasons)] = (reasons, *texts)  # keeps `reasons` alive: ids stay
-    return texts
+    return evaluation.reasons_text("en"), evaluation.reasons_text("de")

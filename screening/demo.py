@@ -17,7 +17,7 @@ from fh_registry.models import Practice
 from screening import services
 from screening.imports.formats import COLUMNS
 from screening.imports.pipeline import run_import, start_import
-from screening.models import Person
+from screening.models import Outcome, Person
 
 GIVEN_NAMES_F = ("Anna", "Lena", "Mia", "Sophie", "Emilia", "Hannah", "Lea", "Marie")
 GIVEN_NAMES_M = ("Ben", "Paul", "Jonas", "Felix", "Leon", "Noah", "Elias", "Luis")
@@ -232,7 +232,7 @@ def _seed_child(
         confirm_extreme=True,
     )
     if (
-        recorded.assessment.outcome in ("positive", "repeat_needed")
+        recorded.assessment.outcome in (Outcome.POSITIVE, Outcome.REPEAT_NEEDED)
         and rng.random() < 0.5
     ):
         # Some flagged children already have a repeat sample.

@@ -331,6 +331,11 @@ class ResultSource(models.TextChoices):
     IMPORT = "import", _("import")
 
 
+# Codes of the unique constraints' validation errors (a result recorded twice).
+DUPLICATE_SAMPLE = "duplicate_sample"
+DUPLICATE_IDEMPOTENCY_KEY = "duplicate_idempotency_key"
+
+
 class LabResultQuerySet(ScopedQuerySet):
     practice_path = "person__practice"
 
@@ -414,18 +419,42 @@ class LabResult(models.Model):
                 fields=["person", "sample_date", "lab_sample_id"],
                 condition=~models.Q(lab_sample_id=""),
                 name="labresult_unique_sample",
+                violation_error_code=DUPLICATE_SAMPLE,
+                violation_error_message=_(
+                    "This sample is already recorded for this child."
+                ),
             ),
             # Only results sent with a key (API retries) are in this index.
             models.UniqueConstraint(
                 fields=["entered_by", "idempotency_key"],
                 condition=models.Q(idempotency_key__isnull=False),
                 name="labresult_unique_idempotency_key",
+                violation_error_code=DUPLICATE_IDEMPOTENCY_KEY,
             ),
         ]
         indexes = [models.Index(fields=["person", "sample_date"])]
 
     def __str__(self) -> str:
         return f"{self.person} {self.sample_date}"
+
+
+class Outcome(models.TextChoices):
+    """Assessment outcome codes (DOMAIN §3g), in the order they are checked; the
+    one list every reader uses (the rule engine's `rules.Outcome` has the same
+    values, tested)."""
+
+    REJECTED = "rejected", _("rejected: implausible values")
+    NOT_ELIGIBLE = "not_eligible", _("not eligible: age outside the rule set")
+    DEFINITE = "definite", _("definite FH")
+    DEFERRED = "deferred", _("deferred: secondary cause")
+    NEEDS_DIRECT_LDL = "needs_direct_ldl", _("direct LDL-C needed")
+    POSITIVE = "positive", _("positive")
+    REPEAT_NEEDED = "repeat_needed", _("repeat needed")
+    NEGATIVE = "negative", _("negative")
+
+
+#: Outcomes that flag a child as likely FH (the follow-up side hears of these).
+FLAGGED_OUTCOMES = frozenset({Outcome.POSITIVE, Outcome.DEFINITE})
 
 
 class AssessmentQuerySet(ScopedQuerySet):
@@ -448,15 +477,15 @@ class Assessment(models.Model):
     )
     ruleset_id = models.CharField(max_length=40)
     ruleset_version = models.CharField(max_length=20)
-    outcome = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
     criterion = models.CharField(max_length=20, blank=True)
-    alerts = models.JSONField(default=list)
+    alerts = models.JSONField(default=list, blank=True)
     ldl_mmol_l = _si()
     ldl_source = models.CharField(max_length=20, blank=True)
     score = models.IntegerField(null=True, blank=True)
-    reasons_en = models.JSONField(default=list)
-    reasons_de = models.JSONField(default=list)
-    inputs = models.JSONField(default=dict)
+    reasons_en = models.JSONField(default=list, blank=True)
+    reasons_de = models.JSONField(default=list, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
     # Never looked up by author; users are deactivated, not deleted.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

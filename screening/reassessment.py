@@ -18,12 +18,12 @@ from simple_history.utils import bulk_create_with_history
 
 from screening import rules
 from screening.assessing import (
-    FLAGGED_OUTCOMES,
     active_ruleset,
     assessment_for,
     build_case,
 )
 from screening.models import (
+    FLAGGED_OUTCOMES,
     Assessment,
     FamilyHistoryEntry,
     GeneticResult,

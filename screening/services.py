@@ -8,21 +8,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fh_registry.access import visible_practices
-from fh_registry.audit import insert_pair_with_history, insert_with_history
-from fh_registry.models import Practice
-from fh_registry.rawsql import fetch, fetch_sets
+from fh_registry.models import Practice, User
 from screening import rules
 from screening.assessing import (
-    FACTS_SQL,
-    FLAGGED_OUTCOMES,
-    METHOD_OF,
-    UNIT_OF,
+    SI_QUANTUM,
     PersonFacts,
     active_ruleset,
     assessment_for,
@@ -30,9 +26,13 @@ from screening.assessing import (
     person_facts,
 )
 from screening.models import (
+    DUPLICATE_IDEMPOTENCY_KEY,
+    DUPLICATE_SAMPLE,
+    FLAGGED_OUTCOMES,
     Assessment,
     Consent,
     ConsentScope,
+    EntryUnit,
     FamilyHistoryEntry,
     GeneticResult,
     LabResult,
@@ -47,8 +47,9 @@ from screening.models import (
 from screening.signals import assessment_recorded
 
 
-def _audited_save(obj: Any, *, acting_user: Any) -> None:
-    obj._history_user = acting_user  # the audit trail must name who
+def _audited_save(obj: Model, *, acting_user: User) -> None:
+    """Validate and save `obj`; simple-history's row names `acting_user`."""
+    obj._history_user = acting_user  # type: ignore[attr-defined]  # who, for the audit
     obj.full_clean()
     obj.save()
 
@@ -67,7 +68,7 @@ class IdentityEntry:
 @transaction.atomic
 def register_child(
     *,
-    acting_user: Any,
+    acting_user: User,
     practice: Practice,
     sex: str,
     birth_date: date,
@@ -149,7 +150,7 @@ def _fields(identity: IdentityEntry) -> dict[str, str]:
 
 @transaction.atomic
 def record_family_history(
-    *, acting_user: Any, person: Person, code: str, detail: str = ""
+    *, acting_user: User, person: Person, code: str, detail: str = ""
 ) -> FamilyHistoryEntry:
     entry = FamilyHistoryEntry.objects.filter(person=person, code=code).first()
     if entry is None:
@@ -168,7 +169,7 @@ def record_family_history(
 @transaction.atomic
 def record_genetic_result(
     *,
-    acting_user: Any,
+    acting_user: User,
     person: Person,
     gene: str,
     hgvs_c: str,
@@ -200,7 +201,7 @@ def record_genetic_result(
     return result
 
 
-def _reassess_latest(*, person: Person, acting_user: Any) -> Assessment | None:
+def _reassess_latest(*, person: Person, acting_user: User) -> Assessment | None:
     """New family or genetic facts change the picture: assess the latest result."""
     latest = (
         LabResult.objects.filter(person=person).order_by("-sample_date", "-pk").first()
@@ -304,9 +305,9 @@ def _shape_problems(
     entry: LabEntry, *, person: Person, today: date | None = None
 ) -> Problems:
     problems: Problems = []
-    if entry.unit not in UNIT_OF:
+    if entry.unit not in EntryUnit.values:
         problems.append(("unit", _("Unit must be mmol/L or mg/dL."), "unit"))
-    if entry.ldl_method not in METHOD_OF:
+    if entry.ldl_method not in LdlMethod.values:
         problems.append(
             (
                 "ldl_method",
@@ -374,10 +375,10 @@ def _problem_code(problem: rules.Problem) -> str:
 
 def lab_panel(entry: LabEntry) -> rules.LipidPanel:
     return rules.LipidPanel(
-        unit=UNIT_OF[entry.unit],  # type: ignore[arg-type]
+        unit=rules.Unit(entry.unit),
         total_cholesterol=entry.total_cholesterol,
         ldl_cholesterol=entry.ldl_cholesterol,
-        ldl_method=METHOD_OF[entry.ldl_method],  # type: ignore[arg-type]
+        ldl_method=rules.LdlMethod(entry.ldl_method),
         hdl_cholesterol=entry.hdl_cholesterol,
         triglycerides=entry.triglycerides,
     )
@@ -386,11 +387,8 @@ def lab_panel(entry: LabEntry) -> rules.LipidPanel:
 def _si(value: Decimal | None, unit: str, analyte: rules.Analyte) -> Decimal | None:
     if value is None:
         return None
-    converted = rules.to_mmol_l(value, UNIT_OF[unit], analyte)  # type: ignore[arg-type]
+    converted = rules.to_mmol_l(value, rules.Unit(unit), analyte)
     return converted.quantize(SI_QUANTUM)
-
-
-SI_QUANTUM = Decimal("0.000001")
 
 
 def computed_ldl_mmol_l(panel: rules.LipidPanel) -> Decimal | None:
@@ -406,7 +404,7 @@ def computed_ldl_mmol_l(panel: rules.LipidPanel) -> Decimal | None:
 
 
 def _new_lab_result(
-    entry: LabEntry, *, person: Person, acting_user: Any, source: str, key: str | None
+    entry: LabEntry, *, person: Person, acting_user: User, source: str, key: str | None
 ) -> LabResult:
     chol = rules.Analyte.CHOLESTEROL
     computed = computed_ldl_mmol_l(lab_panel(entry))
@@ -442,7 +440,7 @@ def _new_lab_result(
 
 
 def _replay(
-    *, acting_user: Any, key: str, person: Person, entry: LabEntry
+    *, acting_user: User, key: str, person: Person, entry: LabEntry
 ) -> RecordedResult | None:
     earlier = (
         LabResult.objects.filter(entered_by=acting_user, idempotency_key=key)
@@ -467,7 +465,7 @@ def _replay(
 
 def record_lab_result(
     *,
-    acting_user: Any,
+    acting_user: User,
     person: Person,
     entry: LabEntry,
     source: str = ResultSource.FORM,
@@ -488,9 +486,12 @@ def record_lab_result(
             confirm_extreme=confirm_extreme,
             idempotency_key=idempotency_key,
         )
-    except IntegrityError as error:
-        # A concurrent request with the same key (or the same sample) won the race;
-        # our transaction (or savepoint, when nested) is rolled back by now.
+    except (IntegrityError, ValidationError) as error:
+        # A concurrent request with the same key (or the same sample) won the race:
+        # its row is seen by validation (committed) or by the database's unique
+        # constraints (not yet committed). Our transaction is rolled back by now.
+        if isinstance(error, ValidationError) and not _lost_race(error):
+            raise
         if idempotency_key:
             replay = _replay(
                 acting_user=acting_user, key=idempotency_key, person=person, entry=entry
@@ -504,10 +505,16 @@ def record_lab_result(
         ) from error
 
 
+def _lost_race(error: ValidationError) -> bool:
+    """Whether validation found this result's unique sample or key already taken."""
+    codes = {e.code for e in getattr(error, "error_dict", {}).get(NON_FIELD_ERRORS, [])}
+    return bool(codes & {DUPLICATE_SAMPLE, DUPLICATE_IDEMPOTENCY_KEY})
+
+
 @transaction.atomic
 def _record_lab_result(
     *,
-    acting_user: Any,
+    acting_user: User,
     person: Person,
     entry: LabEntry,
     source: str,
@@ -542,42 +549,17 @@ def _record_lab_result(
         source=source,
         key=idempotency_key or None,
     )
+    _audited_save(result, acting_user=acting_user)
     assessment = _assessment_of(
         lab_result=result,
-        # Read before the insert: every earlier result up to this sample date
-        # (same date: entered before it), then this one.
         series=[*found.earlier, result],
         facts=found.facts,
         acting_user=acting_user,
         ruleset=active_ruleset(),
     )
-    insert_pair_with_history(
-        result, assessment, link="lab_result", acting_user=acting_user
-    )
+    _audited_save(assessment, acting_user=acting_user)
     _announce(assessment)
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
-
-
-# Compiled by hand: built by the ORM, this one-row query cost more Python than
-# the rest of the capture's reads together. Portable SQL (PostgreSQL and SQLite).
-_PRECONDITIONS = """
-SELECT
-    EXISTS (SELECT 1 FROM screening_consent c
-            WHERE c.person_id = %(person)s AND c.scope = %(scope)s
-              AND c.given_on <= %(today)s
-              AND (c.withdrawn_on IS NULL OR c.withdrawn_on > %(today)s)),
-    EXISTS (SELECT 1 FROM screening_labresult r
-            WHERE r.person_id = %(person)s AND r.sample_date = %(sample_date)s
-              AND r.lab_sample_id = %(sample_id)s AND r.lab_sample_id <> ''),
-    EXISTS (SELECT 1 FROM screening_labresult r
-            WHERE r.entered_by_id = %(user)s AND r.idempotency_key = %(key)s)
-"""
-# The child's results up to a sample date, oldest first.
-_EARLIER = """
-SELECT * FROM screening_labresult
-WHERE person_id = %(person)s AND sample_date <= %(sample_date)s
-ORDER BY sample_date, id
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,58 +567,48 @@ class _Preconditions:
     consented: bool  # screening consent in force today
     duplicate: bool  # the same sample already stored
     retried: bool  # an earlier result under this idempotency key
-    earlier: list[LabResult]  # the series the new result joins
+    earlier: list[LabResult]  # the series the new result joins, oldest first
     facts: PersonFacts
 
 
 def _preconditions(
-    *, person: Person, entry: LabEntry, acting_user: Any, key: str | None
+    *, person: Person, entry: LabEntry, acting_user: User, key: str | None
 ) -> _Preconditions:
-    """What a capture checks and what its assessment needs, read together
-    (one round trip on PostgreSQL)."""
-    params = {
-        "person": person.pk,
-        "scope": ConsentScope.SCREENING.value,
-        "today": timezone.localdate(),
-        "sample_date": entry.sample_date,
-        "sample_id": entry.lab_sample_id.strip(),
-        "user": acting_user.pk,
-        "key": key,
-    }
-    checks, earlier, facts = fetch_sets(
-        [(None, _PRECONDITIONS), (LabResult, _EARLIER), (None, FACTS_SQL)], params
-    )
-    consented, duplicate, retried = checks[0]
+    """What a capture checks and what its assessment needs."""
+    sample_id = entry.lab_sample_id.strip()
     return _Preconditions(
-        consented=bool(consented),
-        duplicate=bool(duplicate),
-        retried=bool(retried),
-        earlier=earlier,
-        facts=PersonFacts.from_rows(facts),
+        consented=Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
+        .in_force(on=timezone.localdate())
+        .exists(),
+        duplicate=bool(sample_id)
+        and LabResult.objects.filter(
+            person=person, sample_date=entry.sample_date, lab_sample_id=sample_id
+        ).exists(),
+        retried=bool(key)
+        and LabResult.objects.filter(
+            entered_by=acting_user, idempotency_key=key
+        ).exists(),
+        # Every earlier result up to this sample date (same date: entered before).
+        earlier=list(
+            LabResult.objects.filter(
+                person=person, sample_date__lte=entry.sample_date
+            ).order_by("sample_date", "pk")
+        ),
+        facts=person_facts(person.pk),
     )
-
-
-# The child's results up to the assessed one (same date: entered before it).
-_SERIES = """
-SELECT * FROM screening_labresult
-WHERE person_id = %(person)s
-  AND (sample_date < %(date)s OR (sample_date = %(date)s AND id <= %(pk)s))
-ORDER BY sample_date, id
-"""
 
 
 def assess_lab_result(
-    *, lab_result: LabResult, acting_user: Any, ruleset: rules.RuleSet
+    *, lab_result: LabResult, acting_user: User, ruleset: rules.RuleSet
 ) -> Assessment:
     """Evaluate a stored result in its series and save the immutable Assessment."""
-    series = fetch(
-        LabResult,
-        _SERIES,
-        {
-            "person": lab_result.person_id,
-            "date": lab_result.sample_date,
-            "pk": lab_result.pk,
-        },
+    series = list(
+        LabResult.objects.filter(person_id=lab_result.person_id)
+        .filter(
+            Q(sample_date__lt=lab_result.sample_date)
+            | Q(sample_date=lab_result.sample_date, pk__lte=lab_result.pk)
+        )
+        .order_by("sample_date", "pk")
     )
     assessment = _assessment_of(
         lab_result=lab_result,
@@ -645,7 +617,7 @@ def assess_lab_result(
         acting_user=acting_user,
         ruleset=ruleset,
     )
-    insert_with_history(assessment, acting_user=acting_user)
+    _audited_save(assessment, acting_user=acting_user)
     _announce(assessment)
     return assessment
 
@@ -655,7 +627,7 @@ def _assessment_of(
     lab_result: LabResult,
     series: list[LabResult],
     facts: PersonFacts,
-    acting_user: Any,
+    acting_user: User,
     ruleset: rules.RuleSet,
 ) -> Assessment:
     """The unsaved Assessment of `lab_result`, the last of `series`."""
@@ -682,7 +654,7 @@ def _announce(assessment: Assessment) -> None:
 @transaction.atomic
 def register_parent(
     *,
-    acting_user: Any,
+    acting_user: User,
     child: Person,
     sex: str,
     birth_date: date,
@@ -702,6 +674,5 @@ def register_parent(
         PersonIdentity(person=parent, **_fields(identity)), acting_user=acting_user
     )
     setattr(child, link, parent)
-    child._history_user = acting_user  # type: ignore[attr-defined]
-    child.save(update_fields=[link])
+    _audited_save(child, acting_user=acting_user)
     return parent

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from fh_registry.access import can_enter_results, is_administrator
 from fh_registry.models import Role
 from fh_registry.requests import AuthenticatedRequest
-from screening import queries, services
+from screening import services
 from screening.forms import (
     FamilyHistoryForm,
     FindChildForm,
@@ -93,10 +93,11 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _child_in_scope(request: AuthenticatedRequest, pseudonym: str) -> Person:
-    person = queries.person_in_scope(request.user, pseudonym)
-    if person is None:
-        raise Http404
-    return person
+    """The person if this user may see them; a 404 otherwise, as for no person."""
+    return get_object_or_404(
+        Person.objects.for_user(request.user).select_related("practice"),
+        pseudonym=pseudonym,
+    )
 
 
 @login_required

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from fh_registry import rawsql
 from tests import personas
 
 
@@ -18,23 +15,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker processes (a fork copies no other thread's locks), which the import
     tests check by the path the log names."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
-
-
-@pytest.fixture(params=["prepared", "client-side"])
-def either_binding(request: pytest.FixtureRequest, db: Any) -> Iterator[str]:
-    """Runs a test with the hot statements prepared (the default on PostgreSQL)
-    and once more as plain client-side queries (DATABASE_PREPARED_STATEMENTS
-    off), the other path of fh_registry.rawsql."""
-    options = connection.settings_dict["OPTIONS"]
-    kept = options.get("prepare_threshold")
-    assert kept is not None, "the suite runs with prepared statements on"
-    if request.param == "client-side":
-        del options["prepare_threshold"]
-    try:
-        assert rawsql.prepares_statements(connection) == (request.param == "prepared")
-        yield request.param
-    finally:
-        options["prepare_threshold"] = kept
 
 
 @pytest.fixture

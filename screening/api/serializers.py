@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
@@ -20,38 +20,6 @@ from screening.models import (
     SampleType,
     Sex,
 )
-
-
-class PrebuiltFields:
-    """Serializer fields built once per class, then copied per use.
-
-    DRF rebuilds a ModelSerializer's fields from the model on every instantiation
-    and deep-copies every declared field (re-running its constructor); a lab
-    result POST reads one serializer and returns two. A shallow copy is enough:
-    binding sets only the copy's own name, parent and source, and neither
-    validating nor representing a value changes a field or its validators
-    (which the copies share). Not for fields that keep state per use, such as
-    nested serializers.
-    """
-
-    _prebuilt: ClassVar[dict[type, dict[str, Any]]] = {}
-
-    def get_fields(self) -> dict[str, Any]:
-        cls = type(self)
-        if cls not in PrebuiltFields._prebuilt:
-            PrebuiltFields._prebuilt[cls] = super().get_fields()  # type: ignore[misc]
-        return {
-            name: _shallow_copy(field)
-            for name, field in PrebuiltFields._prebuilt[cls].items()
-        }
-
-
-def _shallow_copy(field: Any) -> Any:
-    """What copy.copy does for a field (a new instance sharing its attributes),
-    at a third of the cost: no __reduce_ex__ round trip."""
-    clone = object.__new__(type(field))
-    clone.__dict__.update(field.__dict__)
-    return clone
 
 
 def _value() -> serializers.DecimalField:
@@ -134,7 +102,7 @@ class PersonInput(serializers.Serializer):
     consent_given_by = serializers.CharField(max_length=100, required=False, default="")
 
 
-class AssessmentOutput(PrebuiltFields, serializers.ModelSerializer):
+class AssessmentOutput(serializers.ModelSerializer):
     person = serializers.CharField(source="person.pseudonym")
     reasons = serializers.SerializerMethodField()
 
@@ -199,7 +167,7 @@ class AssessmentOutput(PrebuiltFields, serializers.ModelSerializer):
         ),
     ]
 )
-class LabResultInput(PrebuiltFields, serializers.Serializer):
+class LabResultInput(serializers.Serializer):
     person = serializers.CharField(help_text="The child's pseudonym.")
     sample_date = serializers.DateField()
     sample_type = serializers.ChoiceField(choices=SampleType.choices)
@@ -227,7 +195,7 @@ class LabResultInput(PrebuiltFields, serializers.Serializer):
     )
 
 
-class LabResultOutput(PrebuiltFields, serializers.ModelSerializer):
+class LabResultOutput(serializers.ModelSerializer):
     person = serializers.CharField(source="person.pseudonym")
     assessment = serializers.SerializerMethodField()
 

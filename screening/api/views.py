@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fh_registry.access import can_enter_results, visible_practices
-from fh_registry.models import Role
-from screening import queries, services
+from fh_registry.models import Role, User
+from screening import services
 from screening.api import filters
 from screening.api.serializers import (
     AssessmentOutput,
@@ -49,10 +49,22 @@ class PersonDataViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, SeesPersons]
 
     def person_in_scope(self, pseudonym: str) -> Person:
-        person = queries.person_in_scope(self.request.user, pseudonym)
+        """The person if the caller may see them; 404 otherwise, as for no person."""
+        person = (
+            Person.objects.for_user(self.request.user)
+            .filter(pseudonym=pseudonym)
+            .first()
+        )
         if person is None:
             raise NotFound
         return person
+
+    @property
+    def acting_user(self) -> User:
+        """The signed-in registry user (IsAuthenticated has let only them in)."""
+        user = self.request.user
+        assert isinstance(user, User)
+        return user
 
     def require_entry_rights(self) -> None:
         if not can_enter_results(self.request.user):
@@ -92,7 +104,7 @@ class PersonViewSet(PersonDataViewSet):
             **{name: data.pop(name) for name in services.IdentityEntry.__slots__}
         )
         person = services.register_child(
-            acting_user=request.user, practice=practice, identity=identity, **data
+            acting_user=self.acting_user, practice=practice, identity=identity, **data
         )
         output = PersonOutput(
             self.get_queryset().get(pk=person.pk), context=self.get_serializer_context()
@@ -125,7 +137,7 @@ class LabResultViewSet(PersonDataViewSet):
         person = self.person_in_scope(data.pop("person"))
         confirm = data.pop("confirm_extreme_values")
         recorded = services.record_lab_result(
-            acting_user=request.user,
+            acting_user=self.acting_user,
             person=person,
             entry=services.LabEntry(**data),
             source=ResultSource.API,
@@ -165,7 +177,7 @@ class GeneticResultViewSet(PersonDataViewSet):
         data = dict(payload.validated_data)
         person = self.person_in_scope(data.pop("person"))
         result = services.record_genetic_result(
-            acting_user=request.user, person=person, **data
+            acting_user=self.acting_user, person=person, **data
         )
         return Response(
             GeneticResultOutput(result).data, status=status.HTTP_201_CREATED

@@ -27,10 +27,16 @@ from django.utils.text import get_valid_filename
 from fh_registry import outbox
 from fh_registry.models import Practice
 from screening import rules
-from screening.assessing import FLAGGED_OUTCOMES, active_ruleset
+from screening.assessing import active_ruleset
 from screening.imports import children, formats
 from screening.imports.rows import ParsedRow, RowIssue, malformed_row, parse_row
-from screening.models import Assessment, ImportBatch, ImportRowError, ImportStatus
+from screening.models import (
+    FLAGGED_OUTCOMES,
+    Assessment,
+    ImportBatch,
+    ImportRowError,
+    ImportStatus,
+)
 from screening.signals import assessment_recorded
 
 logger = logging.getLogger(__name__)
