@@ -1,8 +1,7 @@
 """Statistical disclosure control for published counts (pure: no Django).
 
-DOMAIN §7: counts 1..minimum-1 are suppressed, zeros are shown; while a total lets
-a suppressed cell be recovered by subtraction, the next-smallest cell is suppressed
-too (complementary suppression).
+DOMAIN §7: counts 1..minimum-1 are suppressed, zeros are shown, and no published
+margin may let a suppressed cell be recovered by subtraction.
 """
 
 from __future__ import annotations
@@ -18,21 +17,18 @@ class SuppressedTable:
 
 
 def suppress_counts(counts: Mapping[str, int], *, minimum: int) -> SuppressedTable:
-    """Suppress small cells of a one-way table with its total."""
+    """Suppress small cells of a one-way table with its total.
+
+    Counts 1..minimum-1 are hidden, zeros shown. The total is the table's one
+    margin: published beside a hidden cell it gives the hidden cells' sum, and
+    that pins them (two hidden 1s beside a total; a lone hidden cell outright),
+    however many further cells are hidden to protect them. So wherever a cell
+    is hidden the total is withheld, and a total below the minimum is too.
+    """
     cells: dict[str, int | None] = {
         key: (None if 0 < value < minimum else value) for key, value in counts.items()
     }
     total: int | None = sum(counts.values())
-    hidden = [key for key, value in cells.items() if value is None]
-    if len(hidden) == 1:
-        # One hidden cell is total minus the rest: hide the next-smallest as well.
-        shown = sorted(
-            (value, key) for key, value in cells.items() if value is not None and value
-        )
-        if shown:
-            cells[shown[0][1]] = None
-        else:
-            total = None
-    if total is not None and 0 < total < minimum:
+    if None in cells.values() or (total is not None and 0 < total < minimum):
         total = None
     return SuppressedTable(cells=cells, total=total)
