@@ -13,7 +13,7 @@ def latest_outcome_counts(*, ruleset_id: str) -> SuppressedTable:
     """Children by their latest outcome under one rule set, small cells suppressed."""
     latest = (
         Assessment.objects.filter(person=OuterRef("person"), ruleset_id=ruleset_id)
-        .order_by("-created_at", "-pk")
+        .newest_sample_first()
         .values("pk")[:1]
     )
     rows = (

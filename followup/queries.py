@@ -23,7 +23,7 @@ def awaiting_follow_up(*, user: Any, limit: int = 200) -> QuerySet[Assessment]:
     """
     latest = (
         Assessment.objects.filter(person=OuterRef("person"))
-        .order_by("-created_at", "-pk")
+        .newest_sample_first()
         .values("pk")[:1]
     )
     return (

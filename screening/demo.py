@@ -199,22 +199,18 @@ def _seed_child(
         consent_given_on=today - timedelta(days=rng.randint(30, 400)),
         consent_given_by="Elternteil",
     )
-    if rng.random() < 0.12:
+    # Some mothers are registered, and with some of them the father too.
+    for sex, chance, older_years in (("F", 0.12, (24, 40)), ("M", 0.6, (25, 45))):
+        if rng.random() >= chance:
+            break
+        low, high = older_years
         services.register_parent(
             acting_user=user,
             child=child,
-            sex="F",
-            birth_date=birth_date - timedelta(days=rng.randint(24 * 365, 40 * 365)),
-            identity=_identity(rng, "F", family_name),
+            sex=sex,
+            birth_date=birth_date - timedelta(days=rng.randint(low * 365, high * 365)),
+            identity=_identity(rng, sex, family_name),
         )
-        if rng.random() < 0.6:
-            services.register_parent(
-                acting_user=user,
-                child=child,
-                sex="M",
-                birth_date=birth_date - timedelta(days=rng.randint(25 * 365, 45 * 365)),
-                identity=_identity(rng, "M", family_name),
-            )
     first = today - timedelta(days=rng.randint(1, 25))
     in_mg_dl = practice.code == "DEMO-B" and rng.random() < 0.5
     if rng.random() < 0.15:

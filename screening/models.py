@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -46,12 +46,15 @@ class ScopedQuerySet(models.QuerySet):
 
     practice_path = "practice"
 
-    def for_user(self, user: Any) -> ScopedQuerySet:
+    def for_user(self, user: Any) -> Self:
         return self.filter(practice_scope(user, self.practice_path))
 
 
-class PersonQuerySet(ScopedQuerySet):
-    practice_path = "practice"
+class PersonRecordQuerySet(ScopedQuerySet):
+    """A person's records (results, assessments, ...): scoped by the person's
+    practice."""
+
+    practice_path = "person__practice"
 
 
 class Person(models.Model):
@@ -86,7 +89,7 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PersonQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
     # History is read by `id` only: the other indexes would slow every bulk import.
     history = HistoricalRecords(
         no_db_index=["pseudonym", "practice", "mother", "father"]
@@ -172,9 +175,7 @@ class ConsentScope(models.TextChoices):
     RESEARCH = "research", _("Research use")
 
 
-class ConsentQuerySet(ScopedQuerySet):
-    practice_path = "person__practice"
-
+class ConsentQuerySet(PersonRecordQuerySet):
     def in_force(self, *, on: date) -> ConsentQuerySet:
         return self.filter(given_on__lte=on).filter(
             models.Q(withdrawn_on__isnull=True) | models.Q(withdrawn_on__gt=on)
@@ -227,10 +228,6 @@ class FamilyHistoryCode(models.TextChoices):
     )
 
 
-class FamilyHistoryQuerySet(ScopedQuerySet):
-    practice_path = "person__practice"
-
-
 class FamilyHistoryEntry(models.Model):
     """One structured item of family history, in the rule engine's codes."""
 
@@ -241,7 +238,7 @@ class FamilyHistoryEntry(models.Model):
     detail = models.TextField(blank=True)
     recorded_on = models.DateField(default=date.today)
 
-    objects = FamilyHistoryQuerySet.as_manager()
+    objects = PersonRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -262,10 +259,6 @@ class AcmgClass(models.TextChoices):
     VUS = "vus", _("variant of uncertain significance")
     LIKELY_BENIGN = "likely_benign", _("likely benign")
     BENIGN = "benign", _("benign")
-
-
-class GeneticResultQuerySet(ScopedQuerySet):
-    practice_path = "person__practice"
 
 
 class GeneticResult(models.Model):
@@ -289,7 +282,7 @@ class GeneticResult(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = GeneticResultQuerySet.as_manager()
+    objects = PersonRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -336,10 +329,6 @@ DUPLICATE_SAMPLE = "duplicate_sample"
 DUPLICATE_IDEMPOTENCY_KEY = "duplicate_idempotency_key"
 
 
-class LabResultQuerySet(ScopedQuerySet):
-    practice_path = "person__practice"
-
-
 def _entered() -> models.DecimalField:
     return models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
 
@@ -357,7 +346,7 @@ class LabResult(models.Model):
     )
     sample_date = models.DateField()
     sample_type = models.CharField(max_length=10, choices=SampleType.choices)
-    fasting = models.BooleanField(null=True)
+    fasting = models.BooleanField(null=True, blank=True)
     lab_sample_id = models.CharField(max_length=60, blank=True)
     entered_unit = models.CharField(max_length=6, choices=EntryUnit.choices)
     total_cholesterol_entered = _entered()
@@ -408,7 +397,7 @@ class LabResult(models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = LabResultQuerySet.as_manager()
+    objects = PersonRecordQuerySet.as_manager()
     # History is read by id and by person (a child's change history).
     history = HistoricalRecords(no_db_index=["import_batch", "entered_by"])
 
@@ -457,8 +446,14 @@ class Outcome(models.TextChoices):
 FLAGGED_OUTCOMES = frozenset({Outcome.POSITIVE, Outcome.DEFINITE})
 
 
-class AssessmentQuerySet(ScopedQuerySet):
-    practice_path = "person__practice"
+class AssessmentQuerySet(PersonRecordQuerySet):
+    def newest_sample_first(self) -> Self:
+        """By the assessed sample, newest first; for one sample, the newest
+        assessment first. The first of a person's is their current assessment:
+        a result from an earlier visit entered later does not replace it."""
+        return self.order_by(
+            "-lab_result__sample_date", "-lab_result_id", "-created_at", "-pk"
+        )
 
 
 class Assessment(models.Model):
@@ -527,10 +522,6 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
-    practice_path = "practice"
-
-
 class ImportBatch(models.Model):
     """An uploaded lab file: its hash, status, progress, counts and row errors."""
 
@@ -558,7 +549,7 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ImportBatchQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

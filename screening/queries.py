@@ -69,20 +69,22 @@ def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, An
     """What the child's page shows; a fixed number of queries however many
     results and assessments the child has."""
     results = list(
-        LabResult.objects.filter(person=person).order_by("sample_date", "pk")
+        LabResult.objects.filter(person=person).order_by("-sample_date", "-pk")
     )
     other_language = "reasons_en" if lang.startswith("de") else "reasons_de"
     assessments = list(
         Assessment.objects.filter(person=person)
         .annotate(sample_date=F("lab_result__sample_date"))
         .defer("inputs", other_language)  # the page shows neither
-        .order_by("-created_at", "-pk")
+        .newest_sample_first()
     )
     latest = assessments[0] if assessments else None
     unit = user.preferred_unit
     ruleset = active_ruleset()
-    series = [
-        (r.sample_date, r.ldl_mmol_l) for r in results if r.ldl_mmol_l is not None
+    series = [  # oldest first
+        (r.sample_date, r.ldl_mmol_l)
+        for r in reversed(results)
+        if r.ldl_mmol_l is not None
     ]
     chart: LdlChart | None = ldl_chart(
         series,

@@ -335,6 +335,17 @@ def _shape_problems(
         problems.append(
             ("sample_date", _("The sample date lies in the future."), "future")
         )
+    if all(getattr(entry, name) is None for name in LAB_VALUE_FIELDS):
+        problems.append(
+            (
+                NON_FIELD_ERRORS,
+                _(
+                    "Enter at least one lipid value: total cholesterol, HDL-C, "
+                    "LDL-C, triglycerides or non-HDL-C."
+                ),
+                "no_values",
+            )
+        )
     if entry.lipoprotein_a is not None and entry.lipoprotein_a_unit not in _LPA_UNITS:
         problems.append(
             ("lipoprotein_a_unit", _("Lp(a) unit must be mg/dL or nmol/L."), "lpa_unit")

@@ -7,14 +7,18 @@ import django_filters
 from screening.models import Assessment, GeneticResult, LabResult, Person
 
 
+def _dates_from(field: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(field_name=field, lookup_expr="gte")
+
+
+def _dates_to(field: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(field_name=field, lookup_expr="lte")
+
+
 class PersonFilter(django_filters.FilterSet):
     practice = django_filters.CharFilter(field_name="practice__code")
-    birth_date_from = django_filters.DateFilter(
-        field_name="birth_date", lookup_expr="gte"
-    )
-    birth_date_to = django_filters.DateFilter(
-        field_name="birth_date", lookup_expr="lte"
-    )
+    birth_date_from = _dates_from("birth_date")
+    birth_date_to = _dates_to("birth_date")
 
     class Meta:
         model = Person
@@ -23,12 +27,8 @@ class PersonFilter(django_filters.FilterSet):
 
 class LabResultFilter(django_filters.FilterSet):
     person = django_filters.CharFilter(field_name="person__pseudonym")
-    sample_date_from = django_filters.DateFilter(
-        field_name="sample_date", lookup_expr="gte"
-    )
-    sample_date_to = django_filters.DateFilter(
-        field_name="sample_date", lookup_expr="lte"
-    )
+    sample_date_from = _dates_from("sample_date")
+    sample_date_to = _dates_to("sample_date")
 
     class Meta:
         model = LabResult

@@ -318,3 +318,12 @@ def test_a_duplicate_sample_that_loses_the_race_is_refused_whole(
     assert raised.value.error_dict["lab_sample_id"][0].code == "duplicate_sample"
     assert LabResult.objects.count() == 1
     assert Assessment.history.count() == 1
+
+
+def test_a_result_with_unknown_fasting_state_is_stored(
+    ped_a: Any, child_a: Any
+) -> None:
+    recorded = services.record_lab_result(
+        acting_user=ped_a, person=child_a, entry=lab_entry(fasting=None)
+    )
+    assert LabResult.objects.get(pk=recorded.lab_result.pk).fasting is None

@@ -1,0 +1,55 @@
+"""The current assessment is the one for the latest sample, not the one entered
+last; results and assessments list newest sample first."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from screening import services
+from tests.personas import lab_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(user: Any, child: Any) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client.get(f"/screening/children/{child.pseudonym}/").content.decode()
+
+
+def test_an_older_sample_entered_later_does_not_replace_the_current_assessment(
+    ped_a: Any, child_a: Any
+) -> None:
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(
+            sample_date=date(2026, 11, 2),
+            total_cholesterol=Decimal("7.9"),
+            ldl_cholesterol=Decimal("5.6"),
+        ),
+    )
+    # A result from an earlier visit, typed in afterwards.
+    services.record_lab_result(
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(sample_date=date(2026, 3, 9)),
+    )
+    html = _page(ped_a, child_a)
+    current = re.search(
+        r'id="latest-assessment".*?data-outcome="([a-z_]+)"', html, re.S
+    )
+    assert current is not None
+    assert current.group(1) == "positive"
+    table = re.search(r'<table id="results">.*?</table>', html, re.S)
+    assert table is not None
+    dates = re.findall(r"<td>(\d{4}-\d{2}-\d{2})</td>", table.group(0))
+    assert dates == ["2026-11-02", "2026-03-09"]
+    cards = re.findall(r'class="card assessment".*?(\d{4}-\d{2}-\d{2}) ·', html, re.S)
+    assert cards == ["2026-11-02", "2026-03-09"]
