@@ -18,6 +18,7 @@ from screening.models import (
     FamilyHistoryEntry,
     GeneticResult,
     LabResult,
+    Person,
 )
 
 #: Precision of values stored in mmol/L (the columns' six decimal places).
@@ -96,26 +97,41 @@ def build_case(
 
 @dataclass(frozen=True, slots=True)
 class PersonFacts:
-    """A person's family history codes and genetic (ACMG) classes."""
+    """A person's family history codes and genetic (ACMG) classes, and whether
+    the family history is recorded at all (asked, or a finding entered)."""
 
     family_codes: list[str]
     variant_classes: list[str]
+    family_history_recorded: bool
 
 
-def person_facts(person_id: int) -> PersonFacts:
+def person_facts(person: Person) -> PersonFacts:
     """What the rule sets read about a person besides their lab results."""
+    family_codes = list(
+        FamilyHistoryEntry.objects.filter(person=person).values_list("code", flat=True)
+    )
     return PersonFacts(
-        family_codes=list(
-            FamilyHistoryEntry.objects.filter(person_id=person_id).values_list(
-                "code", flat=True
-            )
-        ),
+        family_codes=family_codes,
         variant_classes=list(
-            GeneticResult.objects.filter(person_id=person_id).values_list(
+            GeneticResult.objects.filter(person=person).values_list(
                 "acmg_class", flat=True
             )
         ),
+        family_history_recorded=person.family_history_asked_on is not None
+        or bool(family_codes),
     )
+
+
+def evaluate(
+    ruleset: rules.RuleSet, case: rules.Case, *, family_history_recorded: bool
+) -> rules.Evaluation:
+    """The rule set's evaluation of a stored person's case, the one way every
+    entry path (form, API, import, reassessment) takes: where the family history
+    is not recorded, with the prompt to ask when that could flag the child."""
+    evaluation = ruleset.evaluate(case)
+    if family_history_recorded:
+        return evaluation
+    return rules.with_family_history_prompt(ruleset, case, evaluation)
 
 
 def case_inputs(case: rules.Case) -> dict[str, Any]:

@@ -129,8 +129,18 @@ class LabResultForm(forms.Form):
         self.fields["sample_date"].initial = timezone.localdate()
 
 
+#: The family history form's choice for "asked, none of these findings".
+NO_FAMILY_FINDING = "none"
+
+
 class FamilyHistoryForm(forms.Form):
-    code = forms.ChoiceField(label=_("Finding"), choices=FamilyHistoryCode.choices)
+    code = forms.ChoiceField(
+        label=_("Finding"),
+        choices=[
+            (NO_FAMILY_FINDING, _("Asked: none of these findings in the family")),
+            *FamilyHistoryCode.choices,
+        ],
+    )
     detail = forms.CharField(
         label=_("Detail"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

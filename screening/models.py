@@ -87,6 +87,9 @@ class Person(models.Model):
         related_name="+",
         db_index=False,
     )
+    # When the family was asked about FH-related findings. Unset and no entries:
+    # the family history is not recorded, which is not the same as "none".
+    family_history_asked_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
@@ -324,11 +327,6 @@ class ResultSource(models.TextChoices):
     IMPORT = "import", _("import")
 
 
-# Codes of the unique constraints' validation errors (a result recorded twice).
-DUPLICATE_SAMPLE = "duplicate_sample"
-DUPLICATE_IDEMPOTENCY_KEY = "duplicate_idempotency_key"
-
-
 def _entered() -> models.DecimalField:
     return models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
 
@@ -408,17 +406,12 @@ class LabResult(models.Model):
                 fields=["person", "sample_date", "lab_sample_id"],
                 condition=~models.Q(lab_sample_id=""),
                 name="labresult_unique_sample",
-                violation_error_code=DUPLICATE_SAMPLE,
-                violation_error_message=_(
-                    "This sample is already recorded for this child."
-                ),
             ),
             # Only results sent with a key (API retries) are in this index.
             models.UniqueConstraint(
                 fields=["entered_by", "idempotency_key"],
                 condition=models.Q(idempotency_key__isnull=False),
                 name="labresult_unique_idempotency_key",
-                violation_error_code=DUPLICATE_IDEMPOTENCY_KEY,
             ),
         ]
         indexes = [models.Index(fields=["person", "sample_date"])]
@@ -440,6 +433,17 @@ class Outcome(models.TextChoices):
     POSITIVE = "positive", _("positive")
     REPEAT_NEEDED = "repeat_needed", _("repeat needed")
     NEGATIVE = "negative", _("negative")
+
+
+class Alert(models.TextChoices):
+    """Alerts an assessment may carry beside its outcome (DOMAIN §3g)."""
+
+    HOFH_SUSPECTED = "hofh_suspected", _("homozygous FH suspected")
+    CALCULATED_LDL = "calculated_ldl", _("LDL-C calculated, not measured")
+    FAMILY_HISTORY_UNKNOWN = (
+        "family_history_unknown",
+        _("family history not recorded"),
+    )
 
 
 #: Outcomes that flag a child as likely FH (the follow-up side hears of these).
@@ -508,7 +512,17 @@ class Assessment(models.Model):
 
     @property
     def is_urgent(self) -> bool:
-        return "hofh_suspected" in self.alerts
+        return Alert.HOFH_SUSPECTED in self.alerts
+
+    @property
+    def asks_for_family_history(self) -> bool:
+        return Alert.FAMILY_HISTORY_UNKNOWN in self.alerts
+
+    @property
+    def alert_labels(self) -> list[str]:
+        """The alerts in the reader's language."""
+        labels = dict(Alert.choices)
+        return [str(labels.get(code, code)) for code in self.alerts]
 
     def reasons(self, lang: str) -> list[str]:
         return list(self.reasons_de if lang.startswith("de") else self.reasons_en)

@@ -51,6 +51,20 @@ NEXT_STEPS = {
 }
 
 
+ASK_FAMILY = gettext_lazy(
+    "Ask the family about premature heart disease, high cholesterol and FH in "
+    "parents and close relatives, then record the family history: with these "
+    "lipids a positive family history would flag the child."
+)
+
+
+def next_step(assessment: Assessment) -> str:
+    """What the practice does next after this assessment."""
+    if assessment.asks_for_family_history:
+        return str(ASK_FAMILY)
+    return str(NEXT_STEPS.get(assessment.outcome, ""))
+
+
 def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
     """The rule set's LDL-C thresholds, in mmol/L, for the chart."""
     lines = []
@@ -99,7 +113,7 @@ def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, An
         "assessments": [(a, a.reasons(lang)) for a in assessments],
         "latest": latest,
         "latest_reasons": latest.reasons(lang) if latest else [],
-        "next_step": str(NEXT_STEPS.get(latest.outcome, "")) if latest else "",
+        "next_step": next_step(latest) if latest else "",
         "chart": chart,
         "ruleset": ruleset,
         "family_history": FamilyHistoryEntry.objects.filter(person=person),

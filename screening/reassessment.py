@@ -21,6 +21,7 @@ from screening.assessing import (
     active_ruleset,
     assessment_for,
     build_case,
+    evaluate,
 )
 from screening.models import (
     FLAGGED_OUTCOMES,
@@ -155,7 +156,12 @@ def _reassess_chunk(
             family_codes=codes.get(person_id, []),
             variant_classes=classes.get(person_id, []),
         )
-        evaluation = ruleset.evaluate(case)
+        evaluation = evaluate(
+            ruleset,
+            case,
+            family_history_recorded=person.family_history_asked_on is not None
+            or bool(codes.get(person_id)),
+        )
         what_if.children += 1
         what_if.transitions[(current.get(person_id, "—"), str(evaluation.outcome))] += 1
         if write and results[-1].pk not in done:

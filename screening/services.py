@@ -23,11 +23,10 @@ from screening.assessing import (
     active_ruleset,
     assessment_for,
     build_case,
+    evaluate,
     person_facts,
 )
 from screening.models import (
-    DUPLICATE_IDEMPOTENCY_KEY,
-    DUPLICATE_SAMPLE,
     FLAGGED_OUTCOMES,
     Assessment,
     Consent,
@@ -48,9 +47,17 @@ from screening.signals import assessment_recorded
 
 
 def _audited_save(obj: Model, *, acting_user: User) -> None:
-    """Validate and save `obj`; simple-history's row names `acting_user`."""
+    """Validate and save `obj`; simple-history's row names `acting_user`.
+
+    Field validation is Django's; related rows and the unique and check
+    constraints are left to the database (a foreign key's check and a
+    constraint's check would each cost a query, for rows the service holds or
+    has just checked itself with a clear message; a lost race ends in an
+    IntegrityError that the service turns into the same message).
+    """
     obj._history_user = acting_user  # type: ignore[attr-defined]  # who, for the audit
-    obj.full_clean()
+    related = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=related, validate_constraints=False)
     obj.save()
 
 
@@ -152,6 +159,7 @@ def _fields(identity: IdentityEntry) -> dict[str, str]:
 def record_family_history(
     *, acting_user: User, person: Person, code: str, detail: str = ""
 ) -> FamilyHistoryEntry:
+    """Record one family finding; the family has been asked."""
     entry = FamilyHistoryEntry.objects.filter(person=person, code=code).first()
     if entry is None:
         entry = FamilyHistoryEntry(person=person, code=code)
@@ -162,8 +170,24 @@ def record_family_history(
         raise ValidationError(
             {"code": ValidationError("Already recorded.", code="duplicate")}
         ) from error
+    _note_family_asked(person=person, acting_user=acting_user)
     _reassess_latest(person=person, acting_user=acting_user)
     return entry
+
+
+@transaction.atomic
+def record_family_history_asked(*, acting_user: User, person: Person) -> Person:
+    """The family was asked and reports none of the findings: the family history
+    is recorded as none (not unknown), and the latest result is assessed anew."""
+    _note_family_asked(person=person, acting_user=acting_user)
+    _reassess_latest(person=person, acting_user=acting_user)
+    return person
+
+
+def _note_family_asked(*, person: Person, acting_user: User) -> None:
+    if person.family_history_asked_on is None:
+        person.family_history_asked_on = timezone.localdate()
+        _audited_save(person, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -497,12 +521,9 @@ def record_lab_result(
             confirm_extreme=confirm_extreme,
             idempotency_key=idempotency_key,
         )
-    except (IntegrityError, ValidationError) as error:
-        # A concurrent request with the same key (or the same sample) won the race:
-        # its row is seen by validation (committed) or by the database's unique
-        # constraints (not yet committed). Our transaction is rolled back by now.
-        if isinstance(error, ValidationError) and not _lost_race(error):
-            raise
+    except IntegrityError as error:
+        # A concurrent request with the same key (or the same sample) won the race;
+        # our transaction (or savepoint, when nested) is rolled back by now.
         if idempotency_key:
             replay = _replay(
                 acting_user=acting_user, key=idempotency_key, person=person, entry=entry
@@ -514,12 +535,6 @@ def record_lab_result(
             _("This sample is already recorded for this child."),
             "duplicate_sample",
         ) from error
-
-
-def _lost_race(error: ValidationError) -> bool:
-    """Whether validation found this result's unique sample or key already taken."""
-    codes = {e.code for e in getattr(error, "error_dict", {}).get(NON_FIELD_ERRORS, [])}
-    return bool(codes & {DUPLICATE_SAMPLE, DUPLICATE_IDEMPOTENCY_KEY})
 
 
 @transaction.atomic
@@ -605,7 +620,7 @@ def _preconditions(
                 person=person, sample_date__lte=entry.sample_date
             ).order_by("sample_date", "pk")
         ),
-        facts=person_facts(person.pk),
+        facts=person_facts(person),
     )
 
 
@@ -624,7 +639,7 @@ def assess_lab_result(
     assessment = _assessment_of(
         lab_result=lab_result,
         series=series,
-        facts=person_facts(lab_result.person_id),
+        facts=person_facts(lab_result.person),
         acting_user=acting_user,
         ruleset=ruleset,
     )
@@ -650,7 +665,9 @@ def _assessment_of(
         family_codes=facts.family_codes,
         variant_classes=facts.variant_classes,
     )
-    evaluation = ruleset.evaluate(case)
+    evaluation = evaluate(
+        ruleset, case, family_history_recorded=facts.family_history_recorded
+    )
     return assessment_for(
         evaluation, case=case, lab_result=lab_result, acting_user=acting_user
     )

@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from fh_registry.access import can_enter_results, is_administrator
-from fh_registry.models import Role
+from fh_registry.models import Role, User
 from fh_registry.requests import AuthenticatedRequest
 from screening import services
 from screening.forms import (
+    NO_FAMILY_FINDING,
     FamilyHistoryForm,
     FindChildForm,
     GeneticResultForm,
@@ -179,6 +180,19 @@ def _record_for_child(
     )
 
 
+def _record_family_history(
+    *, acting_user: User, person: Person, code: str, detail: str
+) -> object:
+    """The form's "asked, none" choice records that the family was asked."""
+    if code == NO_FAMILY_FINDING:
+        return services.record_family_history_asked(
+            acting_user=acting_user, person=person
+        )
+    return services.record_family_history(
+        acting_user=acting_user, person=person, code=code, detail=detail
+    )
+
+
 @login_required
 def family_history_create(
     request: AuthenticatedRequest, pseudonym: str
@@ -187,7 +201,7 @@ def family_history_create(
         request,
         pseudonym,
         form_class=FamilyHistoryForm,
-        record=services.record_family_history,
+        record=_record_family_history,
         title=_("Add family history"),
         saved=_("Family history saved."),
     )

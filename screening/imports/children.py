@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from screening import rules
-from screening.assessing import assessment_fields, build_case
+from screening.assessing import assessment_fields, build_case, evaluate
 from screening.imports.rows import ParsedRow, RowIssue
 from screening.models import (
     Consent,
@@ -50,6 +50,7 @@ class KnownChild:
     sex: str
     birth_date: date
     consent_withdrawn: bool
+    family_history_asked: bool = False
     results: list[LabResult] = field(default_factory=list)
     family_codes: list[str] = field(default_factory=list)
     variant_classes: list[str] = field(default_factory=list)
@@ -103,10 +104,18 @@ def load_known(practice_id: int, numbers: Iterable[str]) -> dict[str, KnownChild
     """
     persons = Person.objects.filter(
         practice_id=practice_id, practice_patient_number__in=list(numbers)
-    ).values_list("pk", "practice_patient_number", "sex", "birth_date")
+    ).values_list(
+        "pk", "practice_patient_number", "sex", "birth_date", "family_history_asked_on"
+    )
     known = {
-        number: KnownChild(pk, sex, birth, consent_withdrawn=False)
-        for pk, number, sex, birth in persons
+        number: KnownChild(
+            pk,
+            sex,
+            birth,
+            consent_withdrawn=False,
+            family_history_asked=asked is not None,
+        )
+        for pk, number, sex, birth, asked in persons
     }
     by_id = {child.person_id: child for child in known.values()}
     if not by_id:
@@ -232,7 +241,14 @@ class _Child:
             family_codes=self.known.family_codes if self.known else (),
             variant_classes=self.known.variant_classes if self.known else (),
         )
-        evaluation = ruleset.evaluate(case)
+        evaluation = evaluate(
+            ruleset,
+            case,
+            family_history_recorded=bool(
+                self.known
+                and (self.known.family_history_asked or self.known.family_codes)
+            ),
+        )
         self.entered.append(entered)
         return Accepted(
             line=row.line,

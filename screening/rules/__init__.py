@@ -1,6 +1,10 @@
 """Pure FH screening rules: frozen dataclasses in, frozen dataclasses out."""
 
 from screening.rules.ages import age_in_years
+from screening.rules.family_prompt import (
+    FAMILY_HISTORY_UNKNOWN,
+    with_family_history_prompt,
+)
 from screening.rules.ldl import resolve_ldl
 from screening.rules.plausibility import Problem, check_panel
 from screening.rules.registry import (
@@ -30,6 +34,7 @@ from screening.rules.units import Analyte, Operator, Threshold, to_mg_dl, to_mmo
 
 __all__ = [
     "ADULT_RULESET_IDS",
+    "FAMILY_HISTORY_UNKNOWN",
     "PAEDIATRIC_RULESET_IDS",
     "RULESETS",
     "Analyte",
@@ -57,4 +62,5 @@ __all__ = [
     "resolve_ldl",
     "to_mg_dl",
     "to_mmol_l",
+    "with_family_history_prompt",
 ]

@@ -53,6 +53,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "TG {value} {unit} {op} {limit} {limit_unit}{limit_note}: berechnetes LDL-C "
         "oder LDL-C unbekannter Methode ist ungültig, direkt gemessenes LDL-C nötig",
     ),
+    "family_history_unknown": (
+        "Family history not recorded: ask the family. Criterion {criterion} is "
+        "reachable with these lipids if a relative is affected",
+        "Familienanamnese nicht erfasst: bitte die Familie fragen. Kriterium "
+        "{criterion} ist mit diesen Lipidwerten erreichbar, wenn ein Verwandter "
+        "betroffen ist",
+    ),
     "calculated_ldl": (
         "LDL-C {value} {unit} is calculated ({source}), not measured directly",
         "LDL-C {value} {unit} ist berechnet ({source}), nicht direkt gemessen",

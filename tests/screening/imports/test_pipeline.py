@@ -89,9 +89,15 @@ def test_sample_rows_become_children_results_assessments_and_history(
     assert outcomes == {
         ("P-1001", "L-0001"): ("negative", "", []),
         ("P-1002", "L-0002"): ("positive", "A", []),
-        ("P-1003", "L-0003"): ("negative", "", []),
+        # LDL-C 3.67 and 4.1 mmol/L: criterion B (> 3.5 with a family finding)
+        # is reachable and nobody has asked the family yet.
+        ("P-1003", "L-0003"): ("negative", "", ["family_history_unknown"]),
         ("P-1004", "L-0004"): ("positive", "A", ["calculated_ldl"]),
-        ("P-1005", "L-0005"): ("negative", "", ["calculated_ldl"]),
+        ("P-1005", "L-0005"): (
+            "negative",
+            "",
+            ["calculated_ldl", "family_history_unknown"],
+        ),
         ("P-1002", "L-0006"): ("positive", "A", []),
     }
 
