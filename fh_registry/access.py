@@ -6,16 +6,20 @@ record outside a user's scope is simply absent: views answer 404, never 403.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from fh_registry.models import Membership, Practice, Role
+from fh_registry.models import Membership, Practice, Role, User
+
+#: Whoever asks: a registry user or an anonymous visitor.
+Viewer: TypeAlias = User | AnonymousUser
 
 NOTHING = Q(pk__in=[])
 
 
-def is_administrator(user: Any) -> bool:
+def is_administrator(user: Viewer) -> bool:
     return bool(
         user.is_authenticated and (user.is_superuser or user.role == Role.ADMINISTRATOR)
     )
@@ -28,7 +32,7 @@ _MEMBER_PRACTICES = "member"
 _NO_PRACTICE = "none"
 
 
-def _reach(user: Any) -> str:
+def _reach(user: Viewer) -> str:
     """Administrators and all-practice coordinators see every practice; pediatricians
     and regional coordinators the practices they are members of in that role;
     epidemiologists (statistics only) and anonymous users see no person at all."""
@@ -43,24 +47,25 @@ def _reach(user: Any) -> str:
     return _NO_PRACTICE
 
 
-def practice_scope(user: Any, practice_path: str = "practice") -> Q:
+def practice_scope(user: Viewer, practice_path: str = "practice") -> Q:
     """A filter on `practice_path` that keeps only the practices the user may see."""
     reach = _reach(user)
     if reach == _EVERY_PRACTICE:
         return Q()
     if reach == _MEMBER_PRACTICES:
-        member_practices = Membership.objects.filter(
-            user_id=user.pk, role=user.role
-        ).values("practice_id")
+        assert isinstance(user, User)  # members are registry users
+        member_practices = Membership.objects.filter(user=user, role=user.role).values(
+            "practice_id"
+        )
         return Q(**{f"{practice_path}__in": member_practices})
     return NOTHING
 
 
-def visible_practices(user: Any) -> QuerySet[Practice]:
+def visible_practices(user: Viewer) -> QuerySet[Practice]:
     return Practice.objects.filter(practice_scope(user, practice_path="pk"))
 
 
-def _reads_identities(user: Any) -> bool:
+def _reads_identities(user: Viewer) -> bool:
     """Names and contact details: the owning practice's pediatricians and coordinators.
 
     Administrators manage the registry but do not read identities (DOMAIN §7).
@@ -70,24 +75,24 @@ def _reads_identities(user: Any) -> bool:
     )
 
 
-def identity_scope(user: Any, practice_path: str) -> Q:
+def identity_scope(user: Viewer, practice_path: str) -> Q:
     """A filter on `practice_path` keeping the identities the user may read."""
     if not _reads_identities(user):
         return NOTHING
     return practice_scope(user, practice_path)
 
 
-def can_enter_results(user: Any) -> bool:
+def can_enter_results(user: Viewer) -> bool:
     return bool(user.is_authenticated and user.role == Role.PEDIATRICIAN)
 
 
-def can_import_results(user: Any) -> bool:
+def can_import_results(user: Viewer) -> bool:
     return bool(
         user.is_authenticated and user.role in (Role.PEDIATRICIAN, Role.COORDINATOR)
     )
 
 
-def can_see_statistics(user: Any) -> bool:
+def can_see_statistics(user: Viewer) -> bool:
     return bool(
         user.is_authenticated
         and (user.role == Role.EPIDEMIOLOGIST or is_administrator(user))

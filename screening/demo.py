@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fh_registry.demo import ensure_demo_cast
-from fh_registry.models import Practice
+from fh_registry.models import Practice, User
 from screening import services
 from screening.imports.formats import COLUMNS
 from screening.imports.pipeline import run_import, start_import
@@ -126,7 +125,7 @@ def seed_children(
 
 
 def _import_lab_children(
-    *, practice: Practice, user: Any, numbers: range, today: date
+    *, practice: Practice, user: User, numbers: range, today: date
 ) -> None:
     """Children beyond the hand-entered ones arrive as a lab file, through the
     import pipeline: pseudonymous, assessed and audited, and fast at any scale."""
@@ -161,7 +160,7 @@ def _lab_file(*, practice: Practice, numbers: range, today: date) -> Iterator[by
         yield ("\n".join(lines) + "\n").encode()
 
 
-def _seed_practice(*, practice: Practice, user: Any, share: int, today: date) -> int:
+def _seed_practice(*, practice: Practice, user: User, share: int, today: date) -> int:
     """Hand-entered children (names, consent, some parents), through the services."""
     existing = set(
         Person.objects.filter(practice=practice)
@@ -184,7 +183,7 @@ def _seed_practice(*, practice: Practice, user: Any, share: int, today: date) ->
 
 @transaction.atomic
 def _seed_child(
-    rng: random.Random, *, practice: Practice, user: Any, number: str, today: date
+    rng: random.Random, *, practice: Practice, user: User, number: str, today: date
 ) -> None:
     sex = rng.choice("FM")
     birth_date = today - timedelta(days=rng.randint(5 * 365 + 2, 14 * 365))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fh_registry.access import identity_scope, practice_scope
+from fh_registry.access import Viewer, identity_scope, practice_scope
 from fh_registry.models import Practice
 
 PSEUDONYM_ALPHABET = (
@@ -46,7 +46,7 @@ class ScopedQuerySet(models.QuerySet):
 
     practice_path = "practice"
 
-    def for_user(self, user: Any) -> Self:
+    def for_user(self, user: Viewer) -> Self:
         return self.filter(practice_scope(user, self.practice_path))
 
 
@@ -138,7 +138,7 @@ class Person(models.Model):
 
 
 class PersonIdentityQuerySet(models.QuerySet):
-    def for_user(self, user: Any) -> PersonIdentityQuerySet:
+    def for_user(self, user: Viewer) -> Self:
         return self.filter(identity_scope(user, "person__practice"))
 
 

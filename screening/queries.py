@@ -62,7 +62,7 @@ def next_step(assessment: Assessment) -> str:
     """What the practice does next after this assessment."""
     if assessment.asks_for_family_history:
         return str(ASK_FAMILY)
-    return str(NEXT_STEPS.get(assessment.outcome, ""))
+    return str(NEXT_STEPS.get(Outcome(assessment.outcome), ""))
 
 
 def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from fh_registry.models import User
 from screening import rules
 from screening.assessing import (
     active_ruleset,
@@ -102,7 +102,7 @@ def _facts(person_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[
     return codes, classes
 
 
-def reassess(*, ruleset_id: str, acting_user: Any, dry_run: bool = False) -> WhatIf:
+def reassess(*, ruleset_id: str, acting_user: User, dry_run: bool = False) -> WhatIf:
     """Evaluate every child's results with `ruleset_id`; write unless `dry_run`."""
     ruleset = rules.get_ruleset(ruleset_id)
     what_if = WhatIf(ruleset_id=ruleset.id, ruleset_version=ruleset.version)
@@ -125,7 +125,7 @@ def _reassess_chunk(
     *,
     ruleset: rules.RuleSet,
     what_if: WhatIf,
-    acting_user: Any,
+    acting_user: User,
     write: bool,
     sends_events: bool,
 ) -> None:

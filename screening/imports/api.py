@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fh_registry.access import can_import_results, visible_practices
+from fh_registry.models import User
 from screening.api.views import SeesPersons
 from screening.imports.pipeline import start_import
 from screening.models import ImportBatch, ImportRowError
@@ -106,6 +107,7 @@ class ImportBatchViewSet(
         if practice is None:
             raise NotFound("No such practice.")
         upload = payload.validated_data["file"]
+        assert isinstance(request.user, User)  # IsAuthenticated let only users in
         started = start_import(
             acting_user=request.user,
             practice=practice,

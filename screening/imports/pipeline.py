@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 
 from fh_registry import outbox
-from fh_registry.models import Practice
+from fh_registry.models import Practice, User
 from screening import rules
 from screening.assessing import active_ruleset
 from screening.imports import children, formats
@@ -87,7 +87,7 @@ def _live_batch(sha256: str) -> ImportBatch | None:
 
 def start_import(
     *,
-    acting_user: Any,
+    acting_user: User,
     practice: Practice,
     file_name: str,
     chunks: Iterable[bytes],
@@ -188,7 +188,7 @@ class RunContext:
     """What a write path needs to import one batch."""
 
     batch: ImportBatch
-    acting_user: Any
+    acting_user: User
     change_reason: str
     ruleset: rules.RuleSet
     now: datetime
@@ -318,7 +318,7 @@ def decide_sorted(
         ctx.progress.set(done(handled))
 
 
-def _save(batch: ImportBatch, user: Any, **changes: Any) -> None:
+def _save(batch: ImportBatch, user: User, **changes: Any) -> None:
     for name, value in changes.items():
         setattr(batch, name, value)
     batch._history_user = user  # type: ignore[attr-defined]
@@ -439,7 +439,7 @@ def run_import(
     return batch
 
 
-def _finish(batch: ImportBatch, user: Any, status: str, message: str) -> None:
+def _finish(batch: ImportBatch, user: User, status: str, message: str) -> None:
     """Record why a batch stopped, after its transaction was rolled back."""
     _save(
         batch,

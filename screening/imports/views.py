@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fh_registry.access import can_import_results, visible_practices
-from fh_registry.models import Practice
+from fh_registry.models import Practice, User
 from fh_registry.requests import AuthenticatedRequest
 from screening.imports.pipeline import start_import
 from screening.imports.report import report_lines
@@ -34,7 +34,7 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("UTF-8 CSV with , or ; separators, or XLSX."),
     )
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         practices = visible_practices(user)
         field = self.fields["practice"]
