@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from epidemiology.queries import latest_outcome_counts
 from fh_registry.access import can_see_statistics
+from screening.models import Outcome
 
 
 @login_required
@@ -23,6 +24,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "ruleset_id": ruleset_id,
             "table": table,
+            "rows": [
+                (outcome, Outcome(outcome).label, count)
+                for outcome, count in table.cells.items()
+            ],
             "minimum": settings.SMALL_CELL_MINIMUM,
         },
     )

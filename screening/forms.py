@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from fh_registry.access import visible_practices
@@ -34,7 +34,7 @@ class RegisterChildForm(forms.Form):
     )
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "–"), *Sex.choices])
     birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput)
     street = forms.CharField(label=_("Street"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
@@ -81,15 +81,33 @@ class FindChildForm(forms.Form):
     )
 
 
+class LabValueField(forms.DecimalField):
+    """A lab value as the reader's language writes it (5,3 in German, 5.3 in
+    English). English pages refuse a decimal comma with a hint rather than
+    guessing: "1,200" could be a thousand separator."""
+
+    def to_python(self, value: Any) -> Any:
+        text = str(value or "").strip()
+        if "," in text and formats.get_format("DECIMAL_SEPARATOR") != ",":
+            raise forms.ValidationError(
+                _("Use a decimal point, not a comma: %(example)s."),
+                code="decimal_comma",
+                params={"example": text.replace(",", ".")},
+            )
+        return super().to_python(value)
+
+
 def _value_field(label: Any) -> forms.DecimalField:
-    return forms.DecimalField(
+    return LabValueField(
         label=label, required=False, max_digits=10, decimal_places=4, localize=True
     )
 
 
 class LabResultForm(forms.Form):
     sample_date = forms.DateField(label=_("Sample date"), widget=DateInput)
-    sample_type = forms.ChoiceField(label=_("Sample type"), choices=SampleType.choices)
+    sample_type = forms.ChoiceField(
+        label=_("Sample type"), choices=[("", "–"), *SampleType.choices]
+    )
     fasting = forms.NullBooleanField(label=_("Fasting"))
     unit = forms.ChoiceField(
         label=_("Unit of the values below"), choices=EntryUnit.choices
@@ -106,17 +124,17 @@ class LabResultForm(forms.Form):
         ),
     )
     triglycerides = _value_field(_("Triglycerides"))
-    non_hdl_cholesterol = _value_field(_("Non-HDL-C (optional)"))
-    lipoprotein_a = _value_field(_("Lp(a) (optional)"))
+    non_hdl_cholesterol = _value_field(_("Non-HDL-C"))
+    lipoprotein_a = _value_field(_("Lp(a)"))
     lipoprotein_a_unit = forms.ChoiceField(
         label=_("Lp(a) unit"), choices=[("", "–"), *LpaUnit.choices], required=False
     )
-    tsh_mu_l = _value_field(_("TSH, mU/L (optional)"))
+    tsh_mu_l = _value_field(_("TSH, mU/L"))
     lab_sample_id = forms.CharField(
         label=_("Lab sample id"), max_length=60, required=False
     )
     secondary_cause = forms.CharField(
-        label=_("Documented secondary cause (optional)"), max_length=200, required=False
+        label=_("Documented secondary cause"), max_length=200, required=False
     )
     confirm_extreme = forms.BooleanField(
         label=_("I have checked these values: they are extreme but correct"),

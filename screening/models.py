@@ -99,6 +99,8 @@ class Person(models.Model):
     )
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
         indexes = [
             models.Index(
                 fields=["mother"],
@@ -164,7 +166,8 @@ class PersonIdentity(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "person identities"
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
         indexes = [models.Index(fields=["family_name", "given_name"])]
 
     def __str__(self) -> str:
@@ -202,6 +205,8 @@ class Consent(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(withdrawn_on__isnull=True)
@@ -245,7 +250,8 @@ class FamilyHistoryEntry(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "family history entries"
+        verbose_name = _("family history entry")
+        verbose_name_plural = _("family history entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "code"], name="family_history_unique_code"
@@ -289,6 +295,8 @@ class GeneticResult(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("genetic result")
+        verbose_name_plural = _("genetic results")
         ordering = ["-report_date", "-pk"]
 
     def __str__(self) -> str:
@@ -400,6 +408,8 @@ class LabResult(models.Model):
     history = HistoricalRecords(no_db_index=["import_batch", "entered_by"])
 
     class Meta:
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
         ordering = ["sample_date", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -444,6 +454,19 @@ class Alert(models.TextChoices):
         "family_history_unknown",
         _("family history not recorded"),
     )
+
+
+# The rule sets' criterion codes in words; EAS's lettered criteria keep their
+# letter, as the guideline names them.
+CRITERION_LABELS = {
+    "A": _("criterion A"),
+    "B": _("criterion B"),
+    "C": _("criterion C"),
+    "threshold": _("LDL-C threshold"),
+    "genetic": _("own pathogenic or likely pathogenic variant"),
+    "possible": _("possible FH"),
+    "xanthoma": _("tendon xanthoma"),
+}
 
 
 #: Outcomes that flag a child as likely FH (the follow-up side hears of these).
@@ -499,6 +522,8 @@ class Assessment(models.Model):
     history = HistoricalRecords(no_db_index=["lab_result", "created_by"])
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["person", "ruleset_id", "created_at"])]
 
@@ -517,6 +542,11 @@ class Assessment(models.Model):
     @property
     def asks_for_family_history(self) -> bool:
         return Alert.FAMILY_HISTORY_UNKNOWN in self.alerts
+
+    @property
+    def criterion_label(self) -> str:
+        """The criterion in the reader's language ("" where none applies)."""
+        return str(CRITERION_LABELS.get(self.criterion, self.criterion))
 
     @property
     def alert_labels(self) -> list[str]:
@@ -567,6 +597,8 @@ class ImportBatch(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
         ordering = ["-created_at", "-pk"]
         constraints = [
             # A file that was (or is being) imported is recognised by its hash; a
@@ -604,6 +636,8 @@ class ImportRowError(models.Model):
     )
 
     class Meta:
+        verbose_name = _("import row error")
+        verbose_name_plural = _("import row errors")
         ordering = ["line", "pk"]
 
     def __str__(self) -> str:

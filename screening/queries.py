@@ -16,6 +16,7 @@ from screening import rules
 from screening.assessing import active_ruleset
 from screening.charts import LdlChart, ldl_chart
 from screening.models import (
+    CRITERION_LABELS,
     Assessment,
     Consent,
     FamilyHistoryEntry,
@@ -66,7 +67,8 @@ def next_step(assessment: Assessment) -> str:
 
 
 def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
-    """The rule set's LDL-C thresholds, in mmol/L, for the chart."""
+    """The rule set's LDL-C thresholds in mmol/L, labelled for the chart
+    ("criterion A >")."""
     lines = []
     for threshold in ruleset.thresholds:
         if not threshold.label.startswith("LDL-C"):
@@ -74,8 +76,9 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
         value = rules.to_mmol_l(
             threshold.value, threshold.unit, rules.Analyte.CHOLESTEROL
         )
-        label = threshold.label.rsplit("criterion ", 1)[-1]
-        lines.append((value, label if label != threshold.label else "LDL-C"))
+        code = threshold.label.rsplit("criterion ", 1)[-1]
+        name = CRITERION_LABELS.get(code, _("LDL-C threshold"))
+        lines.append((value, f"{name} {threshold.operator.value}"))
     return lines
 
 

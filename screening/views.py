@@ -101,6 +101,11 @@ def _child_in_scope(request: AuthenticatedRequest, pseudonym: str) -> Person:
     )
 
 
+def _identity(request: AuthenticatedRequest, person: Person) -> PersonIdentity | None:
+    """The person's name and contact, where this user may read them."""
+    return PersonIdentity.objects.for_user(request.user).filter(person=person).first()
+
+
 @login_required
 def person_detail(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
     person = _child_in_scope(request, pseudonym)
@@ -134,13 +139,18 @@ def lab_result_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResp
             messages.success(
                 request,
                 _("Result saved. Assessment: %(outcome)s")
-                % {"outcome": recorded.assessment.outcome},
+                % {"outcome": recorded.assessment.get_outcome_display()},
             )
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(
         request,
         "screening/lab_result_form.html",
-        {"form": form, "person": person, "needs_confirmation": needs_confirmation},
+        {
+            "form": form,
+            "person": person,
+            "identity": _identity(request, person),
+            "needs_confirmation": needs_confirmation,
+        },
     )
 
 
@@ -176,7 +186,12 @@ def _record_for_child(
     return render(
         request,
         "screening/simple_form.html",
-        {"form": form, "person": person, "title": title},
+        {
+            "form": form,
+            "person": person,
+            "identity": _identity(request, person),
+            "title": title,
+        },
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.formats import number_format
 
 from screening.rules import Analyte, Unit, to_mg_dl
 
@@ -12,12 +13,14 @@ register = template.Library()
 
 
 def _shown(value_mmol_l: Decimal | None, unit: str, analyte: Analyte) -> str:
-    """2 decimals in mmol/L, whole mg/dL."""
+    """2 decimals in mmol/L, whole mg/dL, written as the reader's language writes
+    numbers (5,30 in German)."""
     if value_mmol_l is None:
         return "–"
     if unit == Unit.MG_DL:
-        return f"{to_mg_dl(value_mmol_l, Unit.MMOL_L, analyte):.0f}"
-    return f"{value_mmol_l:.2f}"
+        mg_dl = to_mg_dl(value_mmol_l, Unit.MMOL_L, analyte)
+        return number_format(mg_dl.quantize(Decimal(1)), decimal_pos=0)
+    return number_format(value_mmol_l.quantize(Decimal("0.01")), decimal_pos=2)
 
 
 @register.filter

@@ -69,7 +69,10 @@ def overview(user: Any) -> tuple[int, str]:
 def published(html: str) -> tuple[dict[str, str], str]:
     """The table as the page shows it: outcome -> cell text, and the total."""
     cells = dict(
-        re.findall(r'<tr><td>(\w+)</td><td class="num">([^<]*)</td></tr>', html)
+        re.findall(
+            r'<tr data-outcome="(\w+)"><td>[^<]*</td><td class="num">([^<]*)</td></tr>',
+            html,
+        )
     )
     total = re.search(r'<tfoot><tr><th>[^<]*</th><th class="num">([^<]*)</th>', html)
     assert total is not None

@@ -49,7 +49,7 @@ NORMAL: dict[str, Any] = {}  # LDL-C 2.4: negative
 ROW = re.compile(
     r'<tr( class="urgent")?>\s*<td><a href="[^"]*">(FH-[A-Z2-9]{10})</a>.*?</td>'
     r"\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*"
-    r'<td><span class="badge (\w+)">',
+    r'<td><span class="badge (\w+)"',
     re.S,
 )
 

@@ -89,7 +89,10 @@ def test_assessments_are_listed_newest_first_with_their_reasons(
     html = page(ped_a, child_a)
     cards = re.findall(r'<div class="card assessment">(.*?)</div>', html, re.S)
     assert len(cards) == 3
-    assert '<span class="badge positive">positive</span> A' in cards[0]
+    assert (
+        '<span class="badge positive" data-outcome="positive">positive</span>'
+        " criterion A"
+    ) in cards[0]
     assert "2025-03-03" in cards[0]
     reasons = re.search(r'<ul class="reasons">(.*?)</ul>', cards[0])
     assert reasons is not None

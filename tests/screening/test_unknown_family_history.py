@@ -108,7 +108,9 @@ def test_no_prompt_where_no_family_criterion_is_reachable(
     ped_a: Any, child_a: Any
 ) -> None:
     recorded = services.record_lab_result(
-        acting_user=ped_a, person=child_a, entry=lab_entry()  # LDL-C 2.4 mmol/L
+        acting_user=ped_a,
+        person=child_a,
+        entry=lab_entry(),  # LDL-C 2.4 mmol/L
     )
     assert recorded.assessment.outcome == "negative"
     assert recorded.assessment.alerts == []

@@ -1,0 +1,1 @@
+"""Date and number formats that differ from Django's for a language."""
