@@ -25,22 +25,21 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class RegisterChildForm(forms.Form):
-    practice: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=Practice.objects.none(), label=_("Practice")
-    )
-    practice_patient_number = forms.CharField(
-        label=_("Practice patient number"), max_length=40
-    )
+class IdentityFields(forms.Form):
+    """Name and contact of a person (PersonIdentity)."""
+
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
-    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "–"), *Sex.choices])
-    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput)
     street = forms.CharField(label=_("Street"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
+
+
+class ConsentFields(forms.Form):
+    """Written screening consent of a parent or guardian."""
+
     consent_given = forms.BooleanField(
         label=_("Written parental consent to screening and registry was given"),
         required=True,
@@ -50,13 +49,39 @@ class RegisterChildForm(forms.Form):
         label=_("Signed by (parent or guardian)"), max_length=100, required=False
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent_given_on"].initial = timezone.localdate()
+
+    def clean_consent_given_on(self) -> Any:
+        value = self.cleaned_data["consent_given_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(
+                _("The consent date lies in the future."), code="future"
+            )
+        return value
+
+
+class RegisterChildForm(IdentityFields, ConsentFields):
+    practice: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Practice.objects.none(), label=_("Practice")
+    )
+    practice_patient_number = forms.CharField(
+        label=_("Practice patient number"), max_length=40
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "–"), *Sex.choices])
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    confirm_adult = forms.BooleanField(
+        label=_("Register this adult as a screened person, not as a relative"),
+        required=False,
+    )
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         practices = visible_practices(user)
         self.fields["practice"].queryset = practices  # type: ignore[attr-defined]
         if practices.count() == 1:
             self.fields["practice"].initial = practices.first()
-        self.fields["consent_given_on"].initial = timezone.localdate()
 
     def clean_birth_date(self) -> Any:
         value = self.cleaned_data["birth_date"]
@@ -66,13 +91,17 @@ class RegisterChildForm(forms.Form):
             )
         return value
 
-    def clean_consent_given_on(self) -> Any:
-        value = self.cleaned_data["consent_given_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(
-                _("The consent date lies in the future."), code="future"
-            )
-        return value
+
+class CompleteRecordForm(IdentityFields, ConsentFields):
+    """An imported child's name, contact and consent."""
+
+
+class ParentForm(IdentityFields):
+    parent = forms.ChoiceField(
+        label=_("Parent"),
+        choices=[("", "–"), ("F", _("mother")), ("M", _("father"))],
+    )
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput)
 
 
 class FindChildForm(forms.Form):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -124,6 +125,63 @@ def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, An
         "consents": Consent.objects.filter(person=person).order_by("-given_on", "-pk"),
         "can_enter": user.role == Role.PEDIATRICIAN,
     }
+
+
+# The practice list's sort orders: (URL value, label, ordering).
+LIST_ORDERS = {
+    "newest": (gettext_lazy("newest first"), ("-created_at", "-pk")),
+    "name": (
+        gettext_lazy("name"),
+        ("identity__family_name", "identity__given_name", "pk"),
+    ),
+    "number": (gettext_lazy("patient number"), ("practice_patient_number", "pk")),
+    "birth": (gettext_lazy("date of birth"), ("-birth_date", "pk")),
+    "flag": (gettext_lazy("flagged first"), ("flag_rank", "-created_at", "-pk")),
+}
+ADULT_AGE_YEARS = 18
+
+
+def practice_persons(
+    *, user: User, query: str = "", adults: bool = False, order: str = "newest"
+) -> QuerySet[Person]:
+    """The practice list: children (under 18) unless `adults`, found by patient
+    number, pseudonym or name, each with the outcome of their current
+    assessment (`latest_outcome`)."""
+    persons = Person.objects.for_user(user).select_related("practice", "identity")
+    if not adults:
+        persons = persons.filter(birth_date__gt=_years_before(ADULT_AGE_YEARS))
+    if query:
+        names = PersonIdentity.objects.for_user(user).filter(
+            Q(family_name__icontains=query) | Q(given_name__icontains=query)
+        )
+        persons = persons.filter(
+            Q(practice_patient_number__iexact=query)
+            | Q(pseudonym__iexact=query)
+            | Q(pk__in=names.values("pk"))
+        )
+    current = Assessment.objects.filter(person=OuterRef("pk")).newest_sample_first()
+    persons = persons.annotate(latest_outcome=Subquery(current.values("outcome")[:1]))
+    if order == "flag":
+        flagged = [Outcome.DEFINITE, Outcome.POSITIVE, Outcome.REPEAT_NEEDED]
+        persons = persons.annotate(
+            flag_rank=Case(
+                *(
+                    When(latest_outcome=code, then=rank)
+                    for rank, code in enumerate(flagged)
+                ),
+                default=len(flagged),
+            )
+        )
+    _, ordering = LIST_ORDERS.get(order, LIST_ORDERS["newest"])
+    return persons.order_by(*ordering)
+
+
+def _years_before(years: int) -> date:
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
 
 
 @dataclass(frozen=True, slots=True)

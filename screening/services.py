@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from fh_registry.access import visible_practices
 from fh_registry.models import Practice, User
@@ -96,23 +97,11 @@ def register_child(
         raise ValidationError(
             {"sex": ValidationError("Sex must be F or M.", code="sex")}
         )
-    today = timezone.localdate()
-    if birth_date > today:
+    if birth_date > timezone.localdate():
         raise _field_error(
             "birth_date", _("The date of birth lies in the future."), "future"
         )
-    if consent_given_on > today:
-        raise _field_error(
-            "consent_given_on", _("The consent date lies in the future."), "future"
-        )
-    if birth_date > consent_given_on:
-        raise ValidationError(
-            {
-                "consent_given_on": ValidationError(
-                    "Consent cannot predate the birth date.", code="consent_date"
-                )
-            }
-        )
+    _check_consent_date(consent_given_on, birth_date=birth_date)
     number = practice_patient_number.strip()
     if (
         number
@@ -139,15 +128,76 @@ def register_child(
         PersonIdentity(person=person, **_fields(identity)),
         acting_user=acting_user,
     )
+    _give_screening_consent(
+        person, on=consent_given_on, by=consent_given_by, acting_user=acting_user
+    )
+    return person
+
+
+#: The consent rules, shown before a consent form is filled in (GDPR Art. 9(2)(a)).
+CONSENT_RULES = _lazy(
+    "A child's screening data are processed only with the written consent of a "
+    "parent or guardian. Enter the day the consent form was signed: it cannot lie "
+    "in the future or before the child's birth. Without consent no result can be "
+    "recorded."
+)
+
+
+def _check_consent_date(given_on: date, *, birth_date: date) -> None:
+    if given_on > timezone.localdate():
+        raise _field_error(
+            "consent_given_on", _("The consent date lies in the future."), "future"
+        )
+    if birth_date > given_on:
+        raise _field_error(
+            "consent_given_on",
+            _("Consent cannot predate the birth date."),
+            "consent_date",
+        )
+
+
+def _give_screening_consent(
+    person: Person, *, on: date, by: str, acting_user: User
+) -> None:
     _audited_save(
-        Consent(
-            person=person,
-            scope=ConsentScope.SCREENING,
-            given_on=consent_given_on,
-            given_by=consent_given_by,
-        ),
+        Consent(person=person, scope=ConsentScope.SCREENING, given_on=on, given_by=by),
         acting_user=acting_user,
     )
+
+
+@transaction.atomic
+def complete_child_record(
+    *,
+    acting_user: User,
+    person: Person,
+    identity: IdentityEntry,
+    consent_given_on: date,
+    consent_given_by: str = "",
+) -> Person:
+    """Add the name, contact and screening consent of a child that arrived
+    without them (a lab file carries neither), so that the practice can go on."""
+    if PersonIdentity.objects.filter(person=person).exists():
+        raise _field_error(
+            NON_FIELD_ERRORS,
+            _("This child's name is already recorded."),
+            "identity_exists",
+        )
+    _check_consent_date(consent_given_on, birth_date=person.birth_date)
+    _audited_save(
+        PersonIdentity(person=person, **_fields(identity)), acting_user=acting_user
+    )
+    consented = (
+        Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
+        .in_force(on=timezone.localdate())
+        .exists()
+    )
+    if not consented:
+        _give_screening_consent(
+            person,
+            on=consent_given_on,
+            by=consent_given_by,
+            acting_user=acting_user,
+        )
     return person
 
 
@@ -691,11 +741,16 @@ def register_parent(
     """Register a child's mother (F) or father (M) and link the pedigree."""
     link = "mother" if sex == Sex.FEMALE else "father"
     if getattr(child, f"{link}_id") is not None:
-        raise _field_error(
-            link, f"This child's {link} is already registered.", "exists"
+        message = (
+            _("This child's mother is already registered.")
+            if link == "mother"
+            else _("This child's father is already registered.")
         )
+        raise _field_error(NON_FIELD_ERRORS, message, "exists")
     if birth_date >= child.birth_date:
-        raise _field_error("birth_date", "A parent is born before the child.", "order")
+        raise _field_error(
+            "birth_date", _("A parent is born before the child."), "order"
+        )
     parent = Person(practice=child.practice, sex=sex, birth_date=birth_date)
     _audited_save(parent, acting_user=acting_user)
     _audited_save(

@@ -23,6 +23,16 @@ urlpatterns = [
         name="geneticresult-create",
     ),
     path(
+        "children/<str:pseudonym>/complete/",
+        views.person_complete,
+        name="person-complete",
+    ),
+    path(
+        "children/<str:pseudonym>/parents/new/",
+        views.parent_create,
+        name="parent-create",
+    ),
+    path(
         "children/<str:pseudonym>/history/",
         views.person_history,
         name="person-history",

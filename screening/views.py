@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fh_registry.access import can_enter_results, is_administrator
 from fh_registry.models import Role, User
 from fh_registry.requests import AuthenticatedRequest
-from screening import services
+from screening import queries, services
 from screening.forms import (
     NO_FAMILY_FINDING,
+    CompleteRecordForm,
     FamilyHistoryForm,
     FindChildForm,
     GeneticResultForm,
     LabResultForm,
+    ParentForm,
     RegisterChildForm,
 )
 from screening.models import Person, PersonIdentity, ResultSource
@@ -43,26 +48,34 @@ def _require_pediatrician(request: AuthenticatedRequest) -> None:
         raise Http404
 
 
+PAGE_SIZE = 50
+
+
 @login_required
 def person_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The practice's children: search, sort, paging, each with their flag."""
     _require_pediatrician(request)
     form = FindChildForm(request.GET or None)
-    persons = Person.objects.for_user(request.user).select_related(
-        "practice", "identity"
-    )
     query = form.data.get("q", "").strip() if form.is_bound else ""
-    if query:
-        names = PersonIdentity.objects.for_user(request.user).filter(
-            Q(family_name__icontains=query) | Q(given_name__icontains=query)
-        )
-        persons = persons.filter(
-            Q(practice_patient_number__iexact=query) | Q(pk__in=names.values("pk"))
-        )
-    persons = persons.order_by("-created_at", "-pk")[:100]
+    adults = request.GET.get("show") == "all"
+    order = request.GET.get("sort", "newest")
+    if order not in queries.LIST_ORDERS:
+        order = "newest"
+    persons = queries.practice_persons(
+        user=request.user, query=query, adults=adults, order=order
+    )
+    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "screening/person_list.html",
-        {"form": form, "persons": persons, "query": query},
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "adults": adults,
+            "order": order,
+            "orders": [(key, label) for key, (label, _) in queries.LIST_ORDERS.items()],
+        },
     )
 
 
@@ -70,33 +83,138 @@ def person_list(request: AuthenticatedRequest) -> HttpResponse:
 def person_register(request: AuthenticatedRequest) -> HttpResponse:
     _require_pediatrician(request)
     form = RegisterChildForm(request.POST or None, user=request.user)
+    asks_if_relative = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        asks_if_relative = _is_adult(data["birth_date"]) and not data["confirm_adult"]
+        if asks_if_relative:
+            form.add_error(
+                "birth_date",
+                ValidationError(
+                    _(
+                        "This person is %(age)d years old, older than the "
+                        "paediatric rule sets (under 18). Is this a relative of a "
+                        "child? Add parents from the child's page. To register "
+                        "them as a screened person anyway, tick the box below."
+                    )
+                    % {"age": age_in_whole_years(data["birth_date"])},
+                    code="adult",
+                ),
+            )
+        else:
+            try:
+                person = services.register_child(
+                    acting_user=request.user,
+                    practice=data["practice"],
+                    sex=data["sex"],
+                    birth_date=data["birth_date"],
+                    practice_patient_number=data["practice_patient_number"],
+                    identity=_identity_entry(data),
+                    consent_given_on=data["consent_given_on"],
+                    consent_given_by=data["consent_given_by"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Child registered."))
+                return redirect("screening:person-detail", pseudonym=person.pseudonym)
+    return render(
+        request,
+        "screening/person_register.html",
+        {
+            "form": form,
+            "asks_if_relative": asks_if_relative
+            or bool(form.data.get("confirm_adult")),
+            "consent_rules": services.CONSENT_RULES,
+        },
+    )
+
+
+def _is_adult(birth_date: date) -> bool:
+    return age_in_whole_years(birth_date) >= queries.ADULT_AGE_YEARS
+
+
+def age_in_whole_years(birth_date: date) -> int:
+    today = timezone.localdate()
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - int(before_birthday)
+
+
+def _identity_entry(data: dict[str, Any]) -> services.IdentityEntry:
+    return services.IdentityEntry(
+        **{name: data[name] for name in services.IdentityEntry.__slots__}
+    )
+
+
+@login_required
+def person_complete(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
+    """Name, contact and consent of a child that arrived by a lab file."""
+    _require_pediatrician(request)
+    person = _child_in_scope(request, pseudonym)
+    form = CompleteRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person = services.register_child(
+            services.complete_child_record(
                 acting_user=request.user,
-                practice=data["practice"],
-                sex=data["sex"],
-                birth_date=data["birth_date"],
-                practice_patient_number=data["practice_patient_number"],
-                identity=services.IdentityEntry(
-                    **{name: data[name] for name in services.IdentityEntry.__slots__}
-                ),
+                person=person,
+                identity=_identity_entry(data),
                 consent_given_on=data["consent_given_on"],
                 consent_given_by=data["consent_given_by"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Child registered."))
+            messages.success(request, _("Record completed."))
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
-    return render(request, "screening/person_register.html", {"form": form})
+    return render(
+        request,
+        "screening/person_complete.html",
+        {"form": form, "person": person, "consent_rules": services.CONSENT_RULES},
+    )
+
+
+@login_required
+def parent_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
+    """Register the child's mother or father (parents first in the cascade)."""
+    _require_pediatrician(request)
+    person = _child_in_scope(request, pseudonym)
+    form = ParentForm(
+        request.POST or None, initial={"parent": request.GET.get("parent")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.register_parent(
+                acting_user=request.user,
+                child=person,
+                sex=data["parent"],
+                birth_date=data["birth_date"],
+                identity=_identity_entry(data),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Parent added."))
+            return redirect("screening:person-detail", pseudonym=person.pseudonym)
+    return render(
+        request,
+        "screening/simple_form.html",
+        {
+            "form": form,
+            "person": person,
+            "identity": _identity(request, person),
+            "title": _("Add a parent"),
+        },
+    )
 
 
 def _child_in_scope(request: AuthenticatedRequest, pseudonym: str) -> Person:
     """The person if this user may see them; a 404 otherwise, as for no person."""
     return get_object_or_404(
-        Person.objects.for_user(request.user).select_related("practice"),
+        Person.objects.for_user(request.user).select_related(
+            "practice", "mother", "father"
+        ),
         pseudonym=pseudonym,
     )
 

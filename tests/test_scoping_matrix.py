@@ -75,6 +75,16 @@ MATRIX = [
         _page({"ped_a"}),
     ),
     Row(
+        "screening:person-complete",
+        lambda o: f"/screening/children/{o['child_a'].pseudonym}/complete/",
+        _page({"ped_a"}),
+    ),
+    Row(
+        "screening:parent-create",
+        lambda o: f"/screening/children/{o['child_a'].pseudonym}/parents/new/",
+        _page({"ped_a"}),
+    ),
+    Row(
         "screening:person-history",
         lambda o: f"/screening/children/{o['child_a'].pseudonym}/history/",
         _page({"ped_a", "admin"}),
