@@ -22,7 +22,13 @@ from screening.models import (
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO (2026-12-04), whatever
+    the page's language writes dates as."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class IdentityFields(forms.Form):

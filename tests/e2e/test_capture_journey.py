@@ -28,6 +28,7 @@ def test_register_enter_positive_result_and_see_field_error(
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Huber, Lena")
     page.get_by_role("link", name="Enter screening result").click()
+    page.get_by_label("Sample type").select_option("capillary")
     page.get_by_label("Unit of the values below").select_option("mmol/L")
     page.locator("#id_total_cholesterol").fill("7.1")
     page.locator("#id_hdl_cholesterol").fill("1.3")
@@ -40,6 +41,7 @@ def test_register_enter_positive_result_and_see_field_error(
     expect(latest).to_contain_text("5.3")
 
     page.get_by_role("link", name="Enter screening result").click()
+    page.get_by_label("Sample type").select_option("capillary")
     page.locator("#id_total_cholesterol").fill("4.0")
     page.locator("#id_hdl_cholesterol").fill("1.3")
     page.locator("#id_ldl_cholesterol").fill("5.3")

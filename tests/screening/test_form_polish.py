@@ -77,9 +77,7 @@ def test_an_extreme_value_asks_for_confirmation_then_saves(
 
 
 def test_english_pages_hint_at_the_decimal_point(ped_a: Any, child_a: Any) -> None:
-    response = _client(ped_a).post(
-        _form_url(child_a), _values(ldl_cholesterol="5,1")
-    )
+    response = _client(ped_a).post(_form_url(child_a), _values(ldl_cholesterol="5,1"))
     assert response.status_code == 200
     assert "Use a decimal point, not a comma: 5.1." in response.content.decode()
     assert not LabResult.objects.exists()
@@ -97,3 +95,9 @@ def test_registration_has_no_default_sex(ped_a: Any) -> None:
     html = _client(ped_a).get("/screening/children/register/").content.decode()
     sex = html.split('name="sex"')[1].split("</select>")[0]
     assert '<option value="" selected>' in sex
+
+
+def test_date_pickers_carry_iso_values_in_german_too(ped_a: Any) -> None:
+    html = _client(ped_a, "de").get("/screening/children/register/").content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="consent_given_on" value="{today}"' in html
