@@ -10,22 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from screening.rules.ldl import resolve_ldl, why_no_ldl
-from screening.rules.plausibility import Problem, check_panel, obviously_fine
+from screening.rules.plausibility import Problem, check_panel
 from screening.rules.reasons import Params
 from screening.rules.treatment import estimate_untreated_ldl
 from screening.rules.types import (
     Case,
     Evaluation,
-    LdlMethod,
     Occasion,
     Outcome,
     Reason,
     Unit,
     VariantClass,
-    make_evaluation,
-    make_reason,
 )
 from screening.rules.units import Analyte, Operator, Threshold, to_mmol_l
 
@@ -42,39 +40,13 @@ _GENETIC = (VariantClass.PATHOGENIC, VariantClass.LIKELY_PATHOGENIC)
 _VUS_NOTE = Reason("vus_segregation")
 
 
+@dataclass(frozen=True, slots=True)
 class Reading:
-    """The LDL-C a rule may use from one occasion, in the entered unit.
+    """The LDL-C a rule may use from one occasion, in the entered unit."""
 
-    A plain slotted class: it is built for every occasion, and the generated
-    __init__ of a frozen dataclass costs more than the rest of the lookup.
-    Treat instances as immutable.
-    """
-
-    __slots__ = ("source", "unit", "value")
-
-    def __init__(self, value: Decimal, unit: Unit, source: str) -> None:
-        self.value = value
-        self.unit = unit
-        self.source = source
-
-    def __repr__(self) -> str:
-        return f"Reading({self.value!r}, {self.unit!r}, {self.source!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Reading):
-            return NotImplemented
-        return (self.value, self.unit, self.source) == (
-            other.value,
-            other.unit,
-            other.source,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def params_(self) -> Params:
-        """Reason params naming this value."""
-        return (("analyte", "LDL-C"), ("value", self.value), ("unit", self.unit))
+    value: Decimal
+    unit: Unit
+    source: str
 
     @property
     def mmol_l(self) -> Decimal:
@@ -83,7 +55,7 @@ class Reading:
 
     def params(self) -> Params:
         """Reason params naming this value."""
-        return self.params_
+        return (("analyte", "LDL-C"), ("value", self.value), ("unit", self.unit))
 
 
 @dataclass(slots=True)
@@ -95,23 +67,27 @@ class Findings:
     notes: list[Reason]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSetInfo:
-    """Identity and age range of a rule set, as the shared steps need them."""
+class RuleSetInfo(Protocol):
+    """What the shared steps read of a rule set: identity and age range."""
 
-    id: str
-    version: str
-    min_age_years: Decimal | None
-    max_age_years: Decimal | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def min_age_years(self) -> Decimal | None: ...
+    @property
+    def max_age_years(self) -> Decimal | None: ...
 
-    def age_range_text(self) -> str:
-        """e.g. "5 ≤ age < 15 years"."""
-        low, high = self.min_age_years, self.max_age_years
-        if low is not None and high is not None:
-            return f"{low} ≤ age < {high} years"
-        if high is not None:
-            return f"age < {high} years"
-        return f"age ≥ {low} years"
+
+def age_range_text(info: RuleSetInfo) -> str:
+    """e.g. "5 ≤ age < 15 years"."""
+    low, high = info.min_age_years, info.max_age_years
+    if low is not None and high is not None:
+        return f"{low} ≤ age < {high} years"
+    if high is not None:
+        return f"age < {high} years"
+    return f"age ≥ {low} years"
 
 
 def evaluation(
@@ -135,7 +111,7 @@ def evaluation(
         ldl_mmol_l, source = None, ""
     else:
         ldl_mmol_l, source = decisive.mmol_l, decisive.source
-    return make_evaluation(
+    return Evaluation(
         outcome,
         criterion,
         alerts,
@@ -259,7 +235,7 @@ def early_outcome(
         params: Params = (
             ("age", age),
             ("ruleset", info.id),
-            ("range", info.age_range_text()),
+            ("range", age_range_text(info)),
         )
         reason = Reason("age_out_of_range", params)
         return evaluation(info, Outcome.NOT_ELIGIBLE, "", findings, [reason])
@@ -278,47 +254,3 @@ def needs_direct_ldl(case: Case, info: RuleSetInfo, findings: Findings) -> Evalu
     """`needs_direct_ldl`, naming why the latest occasion has no usable LDL-C."""
     reason = why_no_ldl(case.occasions[-1].panel)
     return evaluation(info, Outcome.NEEDS_DIRECT_LDL, "", findings, [reason])
-
-
-_NO_NOTES: tuple[Reason, ...] = ()
-#: Decisions a rule set remembers for `quick_findings` cases; cleared when full.
-DECISION_CACHE_SIZE = 65536
-
-
-def quick_findings(
-    case: Case, info: RuleSetInfo
-) -> tuple[Reading, tuple[str, ...], tuple[Reason, ...]] | None:
-    """The shared steps for the common case, or None to take the full path.
-
-    Common: one untreated occasion whose panel is obviously plausible, an LDL-C
-    the rule may use that is not HoFH range, the age in range, no own variant
-    and no secondary cause. Then `start`, `gather` and `early_outcome` would
-    find exactly (reading, alerts, notes) returned here: no rejection, no
-    early outcome, at most the calculated-LDL-C alert and note.
-    """
-    occasions = case.occasions
-    if len(occasions) != 1 or case.own_variant is not None or case.secondary_cause:
-        return None
-    occasion = occasions[0]
-    age, panel = occasion.age_years, occasion.panel
-    low, high = info.min_age_years, info.max_age_years
-    if (
-        occasion.treatment is not None
-        or (low is not None and age < low)
-        or (high is not None and age >= high)
-        or not obviously_fine(panel)
-    ):
-        return None
-    unit, value = panel.unit, panel.ldl_cholesterol
-    extra: tuple[str, ...] = ()
-    if value is not None and panel.ldl_method is LdlMethod.DIRECT:
-        source = "direct"  # what resolve_ldl answers, without the call
-    else:
-        value, source, extra = resolve_ldl(panel)
-    if value is None or HOFH_THRESHOLD.met(value, unit):
-        return None
-    reading = Reading(value, unit, source)
-    if not extra:
-        return reading, (), _NO_NOTES
-    params = (("value", value), ("unit", unit), ("source", source))
-    return reading, extra, (make_reason("calculated_ldl", params),)

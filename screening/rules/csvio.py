@@ -68,10 +68,10 @@ _NUMBER = re.compile(r"\d+(\.\d+)?")
 _UNITS = {"mmol/l": Unit.MMOL_L, "mg/dl": Unit.MG_DL}
 _METHODS = {"": LdlMethod.UNKNOWN, **{method.value: method for method in LdlMethod}}
 _FAMILY = {code.value: code for code in FamilyHistory}
-_VARIANTS = {variant.value: variant for variant in VariantClass}
+_VARIANTS = {"": None, **{variant.value: variant for variant in VariantClass}}
 _YES_NO = {"yes": True, "no": False, "": None}
 _LAB_COLUMNS = ("total_cholesterol", "ldl_cholesterol", "hdl_cholesterol")
-_TEXT_CACHE_SIZE = 4096
+_SEXES = {"F": Sex.F, "M": Sex.M}
 
 
 class CsvFormatError(ValueError):
@@ -159,17 +159,18 @@ def parse_row(row: Sequence[str], columns: dict[str, int]) -> Case | list[Reason
         params = (("found", len(row)), ("expected", len(columns)))
         return [Reason("malformed_row", params)]
     age = reader.number("age_years", required=True)
-    sex = reader.choice("sex", {"F": Sex.F, "M": Sex.M})
+    sex = reader.choice("sex", _SEXES)
     panel, repeat = _panel(reader)
     family = reader.family()
-    variant = reader.choice("own_variant", {"": None, **_VARIANTS})
-    adult = [reader.choice(column, dict(_YES_NO)) for column in ADULT_COLUMNS]
+    variant = reader.choice("own_variant", _VARIANTS)
+    adult = [reader.choice(column, _YES_NO) for column in ADULT_COLUMNS]
     if reader.problems or panel is None or age is None or not isinstance(sex, Sex):
         return reader.problems
     occasions: tuple[Occasion, ...] = (Occasion(age, panel),)
     if repeat is not None:
-        second = LipidPanel(panel.unit, None, repeat, panel.ldl_method, None, None)
-        second = _with_tg(second, panel.triglycerides)
+        # The repeat shares the row's TG, which decides calculated-LDL validity.
+        tg = panel.triglycerides
+        second = LipidPanel(panel.unit, None, repeat, panel.ldl_method, None, tg)
         occasions += (Occasion(age, second),)
     return Case(
         sex,
@@ -181,113 +182,14 @@ def parse_row(row: Sequence[str], columns: dict[str, int]) -> Case | list[Reason
     )
 
 
-_SEXES = {"F": Sex.F, "M": Sex.M}
-_NUMBER_COLUMNS = (*_LAB_COLUMNS, "triglycerides", "repeat_ldl_cholesterol")
-
-
-@lru_cache(maxsize=1024)
-def _family_codes(text: str) -> frozenset[FamilyHistory] | None:
-    """The codes of a stripped family_history cell; None if one is unknown."""
-    codes = []
-    for part in text.split(";"):
-        code = part.strip()
-        if code:
-            found = _FAMILY.get(code)
-            if found is None:
-                return None
-            codes.append(found)
-    return frozenset(codes)
-
-
-class _Plan:
-    """Column indices of one header, looked up once per file."""
-
-    __slots__ = (
-        "adult",
-        "age",
-        "family",
-        "method",
-        "numbers",
-        "secondary",
-        "sex",
-        "unit",
-        "variant",
-    )
-
-    def __init__(self, columns: dict[str, int]) -> None:
-        self.age, self.sex = columns["age_years"], columns["sex"]
-        self.unit, self.method = columns["unit"], columns["ldl_method"]
-        self.numbers = tuple(columns[name] for name in _NUMBER_COLUMNS)
-        self.family, self.variant = columns["family_history"], columns["own_variant"]
-        self.secondary = columns["secondary_cause"]
-        self.adult = tuple(columns.get(name) for name in ADULT_COLUMNS)
-
-
-def _quick_case(row: Sequence[str], plan: _Plan) -> Case | None:
-    """The Case `parse_row` gives for a well-formed row; None for any problem.
-
-    A None sends the row through `parse_row`, which names every problem.
-    """
-    age = _number(row[plan.age].strip())
-    sex = _SEXES.get(row[plan.sex].strip())
-    unit = _UNITS.get(row[plan.unit].strip().lower())
-    method = _METHODS.get(row[plan.method].strip())
-    family = _family_codes(row[plan.family].strip())
-    if age is None or sex is None or unit is None or method is None or family is None:
-        return None
-    numbers: list[Decimal | None] = []
-    for index in plan.numbers:
-        text = row[index].strip()
-        if not text:
-            numbers.append(None)
-            continue
-        value = _number(text)
-        if value is None:
-            return None
-        numbers.append(value)
-    tc, ldl, hdl, tg, repeat = numbers
-    variant: VariantClass | None = None
-    text = row[plan.variant].strip()
-    if text:
-        variant = _VARIANTS.get(text)
-        if variant is None:
-            return None
-    adult: list[bool | None] = []
-    for column in plan.adult:
-        answer = None if column is None else _YES_NO.get(row[column].strip(), _MISSING)
-        if answer is _MISSING:
-            return None
-        adult.append(answer if isinstance(answer, bool) else None)
-    panel = LipidPanel(unit, tc, ldl, method, hdl, tg)
-    occasions: tuple[Occasion, ...] = (Occasion(age, panel),)
-    if repeat is not None:
-        second = LipidPanel(unit, None, repeat, method, None, tg)
-        occasions += (Occasion(age, second),)
-    return Case(
-        sex, occasions, family, variant, row[plan.secondary].strip() or None, *adult
-    )
-
-
-def _with_tg(panel: LipidPanel, tg: Decimal | None) -> LipidPanel:
-    """The repeat shares the row's TG, which decides calculated-LDL validity."""
-    return LipidPanel(
-        panel.unit, None, panel.ldl_cholesterol, panel.ldl_method, None, tg
-    )
-
-
 def format_ldl(value: Decimal | None) -> str:
     """LDL-C in mmol/L for display: 0.01, only after classification."""
     return "" if value is None else cents(value)
 
 
-def output_row(
-    child_ref: str, evaluation: Evaluation, lang: str, reasons: str | None = None
-) -> list[str]:
-    """One output row in OUTPUT_COLUMNS order; `reasons` if already rendered."""
-    if reasons is None:
-        reasons = REASON_SEPARATOR.join(
-            reason.text(lang) for reason in evaluation.reasons
-        )
+def output_row(child_ref: str, evaluation: Evaluation, lang: str) -> list[str]:
+    """One output row in OUTPUT_COLUMNS order."""
+    reasons = REASON_SEPARATOR.join(reason.text(lang) for reason in evaluation.reasons)
     return [
         child_ref,
         evaluation.ruleset_id,
@@ -318,44 +220,31 @@ def classify_rows(
     rows: Iterator[list[str]], ruleset: RuleSet, lang: str = "en"
 ) -> Iterator[list[str]]:
     """Output rows for data rows (header already consumed); blank lines skipped."""
-    columns: dict[str, int] = {}
-    plan: _Plan | None = None
-    # Reason texts by reasons tuple: rule sets hand out the same tuple for the
-    # same decision, so most rows reuse a rendered text. Keyed by id(), the
-    # tuple kept alongside so the id cannot be reused while cached.
-    texts: dict[int, tuple[tuple[Reason, ...], str]] = {}
-    evaluate, ruleset_id, version = ruleset.evaluate, ruleset.id, ruleset.version
+    columns: dict[str, int] | None = None
     for row in rows:
-        if plan is None:
+        if columns is None:
             columns = header_columns(row)
-            plan = _Plan(columns)
             continue
         if not row:
             continue
-        case: Case | list[Reason] | None = None
-        if len(row) == len(columns):
+        case = parse_row(row, columns)
+        child_ref = ""
+        if len(row) == len(columns):  # else the row is rejected as malformed
             child_ref = row[columns["child_ref"]].strip()
-            case = _quick_case(row, plan)
-        else:
-            child_ref = ""
-        if case is None:
-            case = parse_row(row, columns)
         if isinstance(case, Case):
-            evaluation = evaluate(case)
+            evaluation = ruleset.evaluate(case)
         else:
             evaluation = Evaluation(
-                Outcome.REJECTED, "", (), None, "", ruleset_id, version, tuple(case)
+                Outcome.REJECTED,
+                "",
+                (),
+                None,
+                "",
+                ruleset.id,
+                ruleset.version,
+                tuple(case),
             )
-        reasons = evaluation.reasons
-        cached = texts.get(id(reasons))
-        if cached is not None and cached[0] is reasons:
-            text = cached[1]
-        else:
-            text = REASON_SEPARATOR.join(reason.text(lang) for reason in reasons)
-            if len(texts) >= _TEXT_CACHE_SIZE:
-                texts.clear()
-            texts[id(reasons)] = (reasons, text)
-        yield output_row(child_ref, evaluation, lang, text)
+        yield output_row(child_ref, evaluation, lang)
 
 
 def classify_csv(

@@ -19,13 +19,12 @@ first-degree relative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from screening.rules.assessment import (
     Findings,
     Reading,
-    RuleSetInfo,
     early_outcome,
     evaluation,
     start,
@@ -136,13 +135,6 @@ class DlcnRuleSet:
     min_age_years: Decimal | None
     max_age_years: Decimal | None
     notes: tuple[str, ...] = ()
-    _info: RuleSetInfo = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        info = RuleSetInfo(
-            self.id, self.version, self.min_age_years, self.max_age_years
-        )
-        object.__setattr__(self, "_info", info)
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -151,11 +143,10 @@ class DlcnRuleSet:
 
     def evaluate(self, case: Case) -> Evaluation:
         """Score `case` and classify it (see module docstring)."""
-        info = self._info
-        found = start(case, info)
+        found = start(case, self)
         if isinstance(found, Evaluation):
             return found
-        early = early_outcome(case, info, found)
+        early = early_outcome(case, self, found)
         if early is not None and early.outcome is not Outcome.DEFINITE:
             return early
         return self._score(case, found)
@@ -170,7 +161,7 @@ class DlcnRuleSet:
                 Reason("dlcn_total", (("score", score), ("category", category(score))))
             )
             return evaluation(
-                self._info, Outcome.NEEDS_DIRECT_LDL, "", found, reasons, score=score
+                self, Outcome.NEEDS_DIRECT_LDL, "", found, reasons, score=score
             )
         if highest is not None:
             points, reason = _ldl_points(highest)
@@ -184,7 +175,7 @@ class DlcnRuleSet:
         elif score >= 3:
             reasons.append(Reason("dlcn_review_due", (("score", score),)))
         return evaluation(
-            self._info, outcome, label, found, reasons, decisive=highest, score=score
+            self, outcome, label, found, reasons, decisive=highest, score=score
         )
 
 

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import screening.rules
 from screening.rules import plausibility
-from screening.rules.assessment import HOFH_THRESHOLD
+from screening.rules.assessment import HOFH_THRESHOLD, age_range_text
 from screening.rules.ldl import FRIEDEWALD_TG_LIMIT, SAMPSON_TG_LIMIT
 from screening.rules.registry import RULESETS, RuleSet
 from screening.rules.types import Unit
@@ -57,15 +57,6 @@ def _limit(threshold: Threshold, unit: Unit) -> str:
     return f"{threshold.operator.value} {text}"
 
 
-def _age_range(ruleset: RuleSet) -> str:
-    low, high = ruleset.min_age_years, ruleset.max_age_years
-    if low is not None and high is not None:
-        return f"{low} ≤ age < {high} years"
-    if high is not None:
-        return f"age < {high} years"
-    return f"age ≥ {low} years"
-
-
 def render_ruleset(ruleset: RuleSet, description: str) -> str:
     """The Markdown section of one rule set."""
     lines = [
@@ -74,7 +65,7 @@ def render_ruleset(ruleset: RuleSet, description: str) -> str:
         f"- Version: {ruleset.version}",
         f"- Citation: {ruleset.citation}",
         f"- Canonical unit: {ruleset.canonical_unit.value}",
-        f"- Age range: {_age_range(ruleset)}",
+        f"- Age range: {age_range_text(ruleset)}",
         "",
         "| Threshold | Analyte | Canonical unit | mmol/L | mg/dL |",
         "|---|---|---|---|---|",

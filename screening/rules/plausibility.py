@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import Decimal
 from typing import Literal
 
 from screening.rules.reasons import Params, render
 from screening.rules.types import LipidPanel, Reason, Unit
-from screening.rules.units import MG_DL_PER_MMOL_L, Analyte, Operator, Threshold
+from screening.rules.units import Analyte, Operator, Threshold
 
 Severity = Literal["error", "warning", "query"]
 
@@ -157,68 +157,8 @@ def _below(threshold: Threshold, unit: Unit) -> Params:
     return (("op", threshold.operator.negation), *threshold.params(unit)[2:])
 
 
-def _bound(threshold: Threshold, unit: Unit, *, upper: bool) -> Decimal:
-    """A limit in `unit` that is safe to compare directly (rounded inwards)."""
-    limit = threshold.limit_in(unit)
-    if threshold.is_exact_in(unit):
-        return limit
-    rounding = ROUND_FLOOR if upper else ROUND_CEILING
-    with localcontext() as context:
-        context.rounding = rounding
-        return +(threshold.value / MG_DL_PER_MMOL_L[threshold.analyte])
-
-
-def _safe_box(unit: Unit) -> tuple[Decimal, ...]:
-    """Per field (low, high): low <= value < high needs no further check.
-
-    Values outside the box are not necessarily implausible: they take the
-    exact path. Bounds in the other unit are rounded inwards, so the box never
-    admits a value the exact comparison would flag.
-    """
-    tc_low, tc_high = RANGES["total_cholesterol"]
-    hdl_low, hdl_high = RANGES["hdl_cholesterol"]
-    tg_low = RANGES["triglycerides"][0]
-    return (
-        _bound(tc_low, unit, upper=False),
-        _bound(tc_high, unit, upper=True),
-        _bound(LDL_AT_OR_ABOVE_40, unit, upper=False),
-        _bound(LDL_ABOVE_300, unit, upper=True),
-        _bound(hdl_low, unit, upper=False),
-        _bound(hdl_high, unit, upper=True),
-        _bound(tg_low, unit, upper=False),
-        _bound(TG_AT_OR_ABOVE_500, unit, upper=True),
-    )
-
-
-_SAFE = {unit: _safe_box(unit) for unit in Unit}
-_NONE: tuple[Problem, ...] = ()
-
-
-def obviously_fine(panel: LipidPanel) -> bool:
-    """Fast path: every value inside its safe box and the panel consistent."""
-    tc_lo, tc_hi, ldl_lo, ldl_hi, hdl_lo, hdl_hi, tg_lo, tg_hi = _SAFE[panel.unit]
-    tc, ldl = panel.total_cholesterol, panel.ldl_cholesterol
-    hdl, tg = panel.hdl_cholesterol, panel.triglycerides
-    if (
-        (tc is not None and not tc_lo <= tc < tc_hi)
-        or (ldl is not None and not ldl_lo <= ldl < ldl_hi)
-        or (hdl is not None and not hdl_lo <= hdl < hdl_hi)
-        or (tg is not None and not tg_lo <= tg < tg_hi)
-    ):
-        return False
-    if tc is None:
-        return True
-    if (ldl is not None and ldl > tc) or (hdl is not None and hdl > tc):
-        return False
-    if ldl is None or hdl is None:
-        return True
-    return ldl - (tc - hdl) <= NON_HDL_MARGIN[panel.unit]
-
-
 def check_panel(panel: LipidPanel) -> tuple[Problem, ...]:
     """Every plausibility problem of `panel`: errors, warnings and queries."""
-    if obviously_fine(panel):
-        return _NONE
     return tuple(_ranges(panel) + _consistency(panel) + _warnings(panel))
 
 

@@ -367,14 +367,27 @@ def _label(value: str, lang: str) -> str:
 
 def render(code: str, params: Params, lang: str = "en") -> str:
     """The text of reason `code` with `params`, in `lang` ("en" or "de")."""
-    # Decimal("3.1") == Decimal("3.10"): the cache key carries each number's digits
-    # too, so a value is always shown as it was entered, whatever came before.
-    digits = tuple(str(value) for _, value in params if isinstance(value, Decimal))
-    return _render(code, params, lang, digits)
+    return _render(code, params, lang, _exact(params))
 
 
-@lru_cache(maxsize=65536)
-def _render(code: str, params: Params, lang: str, digits: tuple[str, ...]) -> str:
+def _exact(params: Params) -> tuple[str | type, ...]:
+    """Per value, a Decimal's exact digits, else its type.
+
+    Equal params may render differently (Decimal("3.1") == Decimal("3.10"),
+    1 == Decimal("1.0") == True). Equal params with an equal `_exact` hold
+    identical values, so the cache key carries it too: a value is always shown
+    as it was entered, whatever was rendered before.
+    """
+    return tuple(
+        str(value) if type(value) is Decimal else type(value) for _, value in params
+    )
+
+
+# A rendering cache, not a decision: the text is a pure function of the key.
+# Rows share most reason texts (same criterion, same entered value), and the
+# classify CSV path spends much of its time rendering them.
+@lru_cache(maxsize=16384)
+def _render(code: str, params: Params, lang: str, exact: tuple[str | type, ...]) -> str:
     if lang not in _LABELS:
         msg = f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}"
         raise ValueError(msg)

@@ -19,18 +19,15 @@ The TC limb needs no LDL-C (§3c) and is skipped on treated occasions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from screening.rules.assessment import (
-    DECISION_CACHE_SIZE,
     Findings,
     Reading,
-    RuleSetInfo,
     early_outcome,
     evaluation,
     needs_direct_ldl,
-    quick_findings,
     start,
 )
 from screening.rules.reasons import Params
@@ -41,12 +38,8 @@ from screening.rules.types import (
     Outcome,
     Reason,
     Unit,
-    make_evaluation,
-    make_reason,
 )
 from screening.rules.units import Analyte, Operator, Threshold
-
-_Limbs = dict[tuple[str, str, Unit], tuple[bool, Reason]]
 
 FAMILY_LIMBS = (
     FamilyHistory.PARENT_PREMATURE_CHD,
@@ -76,15 +69,6 @@ class SimonBroomeRuleSet:
     tc_limit: Threshold
     ldl_limit: Threshold
     notes: tuple[str, ...] = ()
-    _info: RuleSetInfo = field(init=False, repr=False)
-    _limbs: _Limbs = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        info = RuleSetInfo(
-            self.id, self.version, self.min_age_years, self.max_age_years
-        )
-        object.__setattr__(self, "_info", info)
-        object.__setattr__(self, "_limbs", {})
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -92,76 +76,38 @@ class SimonBroomeRuleSet:
         return (self.tc_limit, self.ldl_limit)
 
     def evaluate(self, case: Case) -> Evaluation:
-        """Classify `case` by DOMAIN §3g with Simon Broome's criteria."""
-        info = self._info
-        quick = quick_findings(case, info)
-        if quick is not None:
-            return self._quick(case, *quick)
-        found = start(case, info)
+        """Classify `case` by DOMAIN §3g with Simon Broome's criteria.
+
+        `needs_direct_ldl` is decided inside `_classify`: the TC limb needs no
+        LDL-C (§3c), so a missing LDL-C matters only when TC does not meet L.
+        """
+        found = start(case, self)
         if isinstance(found, Evaluation):
             return found
-        early = early_outcome(case, info, found)
+        early = early_outcome(case, self, found)
         if early is not None:
             return early
         return self._classify(case, found)
 
-    def _quick(
-        self,
-        case: Case,
-        reading: Reading,
-        alerts: tuple[str, ...],
-        notes: tuple[Reason, ...],
-    ) -> Evaluation:
-        """One untreated occasion with a usable LDL-C (see `quick_findings`).
-
-        `_lipid_criterion` for that one occasion: the LDL-C limb, else the TC
-        limb; both limb reasons (TC first) when neither is met.
-        """
-        unit = reading.unit
-        met, reason = self._limb("LDL-C", reading.value, unit)
-        if not met:
-            tc = case.occasions[0].panel.total_cholesterol
-            if tc is None:
-                not_met: tuple[Reason, ...] = (reason,)
-            else:
-                met, tc_reason = self._limb("TC", tc, unit)
-                if met:
-                    reason = tc_reason
-                not_met = (tc_reason, reason)
-        if met:
-            found = Findings([reading], alerts, list(notes))
-            return self._decide(case, found, reason, reading)
-        return make_evaluation(
-            Outcome.NEGATIVE,
-            "",
-            alerts,
-            reading.mmol_l,
-            reading.source,
-            self.id,
-            self.version,
-            not_met + notes,
-        )
-
     def _classify(self, case: Case, found: Findings) -> Evaluation:
         """Lipid criterion L, then xanthoma and family history."""
-        info = self._info
         lipid = self._lipid_criterion(case, found)
         if isinstance(lipid, list):
             if found.readings[-1] is None:
-                return needs_direct_ldl(case, info, found)
-            return evaluation(info, Outcome.NEGATIVE, "", found, lipid)
+                return needs_direct_ldl(case, self, found)
+            return evaluation(self, Outcome.NEGATIVE, "", found, lipid)
         reason, decisive = lipid
         return self._decide(case, found, reason, decisive)
 
     def _decide(
         self, case: Case, found: Findings, met: Reason, decisive: Reading | None
     ) -> Evaluation:
-        info, family = self._info, case.family_history
+        family = case.family_history
         if case.tendon_xanthoma or FamilyHistory.RELATIVE_TENDON_XANTHOMA in family:
             who = "self" if case.tendon_xanthoma else "relative_tendon_xanthoma"
             reason = Reason("xanthoma_definite", (("who", who),))
             return evaluation(
-                info,
+                self,
                 Outcome.DEFINITE,
                 "xanthoma",
                 found,
@@ -172,7 +118,7 @@ class SimonBroomeRuleSet:
             codes = ";".join(code for code in FAMILY_LIMBS if code in family)
             reason = Reason("possible_fh", (("family", codes),))
             return evaluation(
-                info,
+                self,
                 Outcome.POSITIVE,
                 "possible",
                 found,
@@ -181,7 +127,7 @@ class SimonBroomeRuleSet:
             )
         reason = Reason("lipid_criterion_alone")
         return evaluation(
-            info, Outcome.NEGATIVE, "", found, [met, reason], decisive=decisive
+            self, Outcome.NEGATIVE, "", found, [met, reason], decisive=decisive
         )
 
     def _lipid_criterion(
@@ -209,23 +155,13 @@ class SimonBroomeRuleSet:
         return not_met
 
     def _limb(self, analyte: str, value: Decimal, unit: Unit) -> tuple[bool, Reason]:
-        """Whether the TC or LDL-C limb is met by `value`, and the reason saying so.
-
-        Remembered by the value's exact text (str tells 3.0 from 3.00).
-        """
-        key = (analyte, str(value), unit)
-        found = self._limbs.get(key)
-        if found is None:
-            limit = self.ldl_limit if analyte == "LDL-C" else self.tc_limit
-            params: Params = (("analyte", analyte), ("value", value), ("unit", unit))
-            params += limit.params(unit)
-            met = limit.met(value, unit)
-            code = "lipid_criterion_met" if met else "lipid_limb_not_met"
-            found = (met, make_reason(code, params))
-            if len(self._limbs) >= DECISION_CACHE_SIZE:
-                self._limbs.clear()
-            self._limbs[key] = found
-        return found
+        """Whether the TC or LDL-C limb is met by `value`, and the reason saying so."""
+        limit = self.ldl_limit if analyte == "LDL-C" else self.tc_limit
+        params: Params = (("analyte", analyte), ("value", value), ("unit", unit))
+        params += limit.params(unit)
+        met = limit.met(value, unit)
+        code = "lipid_criterion_met" if met else "lipid_limb_not_met"
+        return met, Reason(code, params)
 
 
 PAEDIATRIC = SimonBroomeRuleSet(

@@ -7,18 +7,15 @@ criterion met by the latest value alone gives `repeat_needed` (DOMAIN §3g).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from screening.rules.assessment import (
-    DECISION_CACHE_SIZE,
     Findings,
     Reading,
-    RuleSetInfo,
     early_outcome,
     evaluation,
     needs_direct_ldl,
-    quick_findings,
     start,
 )
 from screening.rules.reasons import Params
@@ -29,13 +26,10 @@ from screening.rules.types import (
     Outcome,
     Reason,
     Unit,
-    make_evaluation,
 )
 from screening.rules.units import Threshold
 
 _NOT_MET = frozenset({"criterion_not_met", "criterion_not_met_family"})
-_Key = tuple[str, Unit, frozenset[FamilyHistory]]
-_Decision = tuple[Outcome, str, tuple[Reason, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,32 +40,27 @@ class Criterion:
     threshold: Threshold
     family: tuple[FamilyHistory, ...] = ()
     occasions: int = 1
-    _family_set: frozenset[FamilyHistory] = field(init=False, repr=False)
-    _met: dict[Unit, Params] = field(init=False, repr=False)
-    _not_met: dict[Unit, Params] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_family_set", frozenset(self.family))
-        label: Params = (("criterion", self.label),)
-        required: Params = (("family", ";".join(self.family)),) if self.family else ()
-        met = {unit: self.threshold.params(unit) + label for unit in Unit}
-        not_met = {unit: met[unit] + required for unit in Unit}
-        object.__setattr__(self, "_met", met)
-        object.__setattr__(self, "_not_met", not_met)
 
     def family_met(self, family: frozenset[FamilyHistory]) -> str | None:
         """The matching family codes joined by ";", or None if required and absent."""
         if not self.family:
             return ""
-        if self._family_set.isdisjoint(family):
-            return None
-        return ";".join(code for code in self.family if code in family)
+        present = ";".join(code for code in self.family if code in family)
+        return present or None
 
     def reason(self, code: str, reading: Reading, family: str = "") -> Reason:
-        """A reason about this criterion and `reading`."""
+        """A reason about this criterion and `reading`.
+
+        "Not met" reasons name every family item the criterion requires; "met"
+        reasons name the `family` items that were present.
+        """
+        params: Params = (
+            *reading.params(),
+            *self.threshold.params(reading.unit),
+            ("criterion", self.label),
+        )
         if code in _NOT_MET:
-            return Reason(code, reading.params_ + self._not_met[reading.unit])
-        params = reading.params_ + self._met[reading.unit]
+            family = ";".join(self.family)
         if family:
             params += (("family", family),)
         return Reason(code, params)
@@ -90,15 +79,6 @@ class ThresholdRuleSet:
     max_age_years: Decimal | None
     criteria: tuple[Criterion, ...]
     notes: tuple[str, ...] = ()
-    _info: RuleSetInfo = field(init=False, repr=False)
-    _decided: dict[_Key, _Decision] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        info = RuleSetInfo(
-            self.id, self.version, self.min_age_years, self.max_age_years
-        )
-        object.__setattr__(self, "_info", info)
-        object.__setattr__(self, "_decided", {})
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
@@ -107,55 +87,15 @@ class ThresholdRuleSet:
 
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g."""
-        info = self._info
-        quick = quick_findings(case, info)
-        if quick is not None:
-            return self._quick(case, *quick)
-        found = start(case, info)
+        found = start(case, self)
         if isinstance(found, Evaluation):
             return found
-        early = early_outcome(case, info, found)
+        early = early_outcome(case, self, found)
         if early is not None:
             return early
         if found.readings[-1] is None:
-            return needs_direct_ldl(case, info, found)
+            return needs_direct_ldl(case, self, found)
         return self._decide(case, found)
-
-    def _quick(
-        self,
-        case: Case,
-        reading: Reading,
-        alerts: tuple[str, ...],
-        notes: tuple[Reason, ...],
-    ) -> Evaluation:
-        """One usable reading: the decision depends only on it and the family.
-
-        The decision is worked out by `_decide` and remembered by the reading's
-        exact text (str tells 3.0 from 3.00, which render differently), unit
-        and family history; the LDL-C is always that reading's.
-        """
-        family = case.family_history
-        if type(family) is not frozenset:  # a set also works, but cannot be a key
-            family = frozenset(family)
-        key = (str(reading.value), reading.unit, family)
-        decided = self._decided.get(key)
-        if decided is None:
-            full = self._decide(case, Findings([reading], (), []))
-            decided = (full.outcome, full.criterion, full.reasons)
-            if len(self._decided) >= DECISION_CACHE_SIZE:
-                self._decided.clear()
-            self._decided[key] = decided
-        outcome, criterion, reasons = decided
-        return make_evaluation(
-            outcome,
-            criterion,
-            alerts,
-            reading.mmol_l,
-            reading.source,
-            self.id,
-            self.version,
-            reasons + notes if notes else reasons,
-        )
 
     def _decide(self, case: Case, found: Findings) -> Evaluation:
         readings = found.readings
@@ -188,7 +128,7 @@ class ThresholdRuleSet:
             code = "criterion_met_family" if family else "criterion_met"
             reason = criterion.reason(code, hit, family)
             return evaluation(
-                self._info,
+                self,
                 Outcome.POSITIVE,
                 criterion.label,
                 found,
@@ -198,14 +138,14 @@ class ThresholdRuleSet:
         if once is not None:
             reason = once.reason("criterion_met_once", latest)
             return evaluation(
-                self._info,
+                self,
                 Outcome.REPEAT_NEEDED,
                 once.label,
                 found,
                 [reason],
                 decisive=latest,
             )
-        return evaluation(self._info, Outcome.NEGATIVE, "", found, not_met)
+        return evaluation(self, Outcome.NEGATIVE, "", found, not_met)
 
     def _met_twice(
         self, criterion: Criterion, pair: tuple[Reading, Reading], found: Findings
@@ -214,7 +154,7 @@ class ThresholdRuleSet:
         reason = criterion.reason("criterion_met_twice", later)
         reason = Reason(reason.code, (("previous", earlier.value), *reason.params))
         return evaluation(
-            self._info,
+            self,
             Outcome.POSITIVE,
             criterion.label,
             found,

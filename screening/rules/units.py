@@ -83,31 +83,40 @@ class Threshold:
     operator: Operator
     label: str
     equivalents: tuple[tuple[Unit, Decimal], ...] = ()
-    # unit -> (limit, factor): met iff (value x factor if factor else value) OP limit
+    # Derived from the fields above in __post_init__ and never changed: per
+    # unit, the comparison rule and the reason params. Every reason naming a
+    # threshold needs its params, so they are worked out once per threshold
+    # (a handful of module constants), not once per reason. Not a decision:
+    # nothing about any value compared is stored.
     _rules: dict[Unit, tuple[Decimal, Decimal | None]] = field(
         init=False, repr=False, compare=False
     )
     _params: dict[Unit, Params] = field(init=False, repr=False, compare=False)
-    _ge: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        rules: dict[Unit, tuple[Decimal, Decimal | None]] = {
-            self.unit: (self.value, None)
-        }
-        published = dict(self.equivalents)
-        other = _other(self.unit)
-        factor = MG_DL_PER_MMOL_L[self.analyte]
-        if other in published:
-            rules[other] = (published[other], None)
-        elif other is Unit.MG_DL:
-            rules[other] = (self.value * factor, None)  # exact: a finite product
-        else:
-            rules[other] = (self.value, factor)  # mmol/L x factor vs mg/dL limit
+        # A frozen dataclass sets derived fields through object.__setattr__
+        # (the documented idiom; its own __init__ does the same).
+        rules = {unit: self._rule(unit) for unit in Unit}
         object.__setattr__(self, "_rules", rules)
-        object.__setattr__(self, "_ge", self.operator is Operator.GE)
-        object.__setattr__(
-            self, "_params", {unit: self._describe(unit) for unit in Unit}
-        )
+        params = {unit: self._describe(unit) for unit in Unit}
+        object.__setattr__(self, "_params", params)
+
+    def _rule(self, unit: Unit) -> tuple[Decimal, Decimal | None]:
+        """(limit, factor) for a value in `unit`: met iff (value x factor) OP limit.
+
+        The canonical limit, else the published equivalent, else the exact
+        mg/dL product; a mmol/L value against a mg/dL limit is multiplied up
+        (factor) rather than dividing the limit, so nothing is ever rounded.
+        """
+        if unit is self.unit:
+            return self.value, None
+        for other, published in self.equivalents:
+            if other is unit:
+                return published, None
+        factor = MG_DL_PER_MMOL_L[self.analyte]
+        if unit is Unit.MG_DL:
+            return self.value * factor, None  # exact: a finite product
+        return self.value, factor
 
     def _describe(self, unit: Unit) -> Params:
         limit = self.limit_in(unit)
@@ -135,7 +144,9 @@ class Threshold:
         limit, factor = self._rules[unit]
         if factor is not None:
             value = value * factor
-        return value >= limit if self._ge else value > limit
+        if self.operator is Operator.GE:
+            return value >= limit
+        return value > limit
 
     def limit_in(self, unit: Unit) -> Decimal:
         """The limit as it applies in `unit` (exact unless `is_exact_in` is False)."""
