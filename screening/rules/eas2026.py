@@ -17,10 +17,18 @@ from screening.rules.threshold_rules import Criterion, ThresholdRuleSet
 from screening.rules.types import FamilyHistory, Unit
 from screening.rules.units import Analyte, Operator, Threshold
 
+# The guideline's own mg/dL figures, shown to readers, never compared.
+PRINTED_MG_DL = {"4.5": Decimal("175"), "3.5": Decimal("135"), "3.0": Decimal("115")}
+
 
 def _ldl(mmol_l: str, label: str) -> Threshold:
     return Threshold(
-        Analyte.CHOLESTEROL, Decimal(mmol_l), Unit.MMOL_L, Operator.GT, label
+        Analyte.CHOLESTEROL,
+        Decimal(mmol_l),
+        Unit.MMOL_L,
+        Operator.GT,
+        label,
+        printed=((Unit.MG_DL, PRINTED_MG_DL[mmol_l]),),
     )
 
 

@@ -71,6 +71,25 @@ TC_QUERY_MG_DL = Decimal("20")
 NON_HDL_MARGIN = {Unit.MMOL_L: Decimal("0.2"), _MG: Decimal("0.2") * Decimal("38.67")}
 
 
+# The ranges in mmol/L as DOMAIN §3d prints them, shown to readers; values are
+# compared with the mg/dL limits above.
+PRINTED_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "total_cholesterol": (Decimal("1.03"), Decimal("31.0")),
+    "ldl_cholesterol": (Decimal("0.26"), Decimal("25.9")),
+    "hdl_cholesterol": (Decimal("0.13"), Decimal("3.88")),
+    "triglycerides": (Decimal("0.11"), Decimal("56.5")),
+}
+
+
+def _in_range(value: Decimal, unit: Unit, name: str) -> bool:
+    low, high = RANGES[name]
+    return low.met(value, unit) and not high.met(value, unit)
+
+
+def _tc_queried(tc: Decimal, unit: Unit) -> bool:
+    return unit is _MG and tc <= TC_QUERY_MG_DL
+
+
 def _ranges(panel: LipidPanel) -> list[Problem]:
     problems: list[Problem] = []
     unit = panel.unit
@@ -83,14 +102,24 @@ def _ranges(panel: LipidPanel) -> list[Problem]:
         if value is None:
             continue
         low, high = RANGES[name]
-        if not low.met(value, unit) or high.met(value, unit):
+        if not _in_range(value, unit, name):
             params: Params = (
                 ("field", name),
                 ("value", value),
                 ("unit", unit),
-                ("low", low.limit_in(unit)),
-                ("high", high.limit_in(unit)),
+                ("low", PRINTED_RANGES[name][0] if unit is Unit.MMOL_L else low.value),
+                (
+                    "high",
+                    PRINTED_RANGES[name][1] if unit is Unit.MMOL_L else high.value,
+                ),
             )
+            if unit is Unit.MMOL_L:  # the mg/dL range decides: name it
+                params += (("low_mg_dl", low.value), ("high_mg_dl", high.value))
+            other = Unit.MG_DL if unit is Unit.MMOL_L else Unit.MMOL_L
+            # A TC of at most 20 mg/dL has its own query naming mmol/L.
+            queried = name == "total_cholesterol" and _tc_queried(value, unit)
+            if _in_range(value, other, name) and not queried:
+                params += (("hint_unit", other),)
             problems.append(Problem("out_of_range", name, "error", params))
     return problems
 
@@ -144,7 +173,7 @@ def _warnings(panel: LipidPanel) -> list[Problem]:
         problems.append(
             Problem("tg_at_or_above_500_mg_dl", "triglycerides", "warning", params)
         )
-    if tc is not None and unit is _MG and tc <= TC_QUERY_MG_DL:
+    if tc is not None and _tc_queried(tc, unit):
         params = (("value", tc), ("unit", unit))
         problems.append(
             Problem("tc_looks_like_mmol_l", "total_cholesterol", "query", params)

@@ -179,9 +179,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "DLCN-Score {score} ≥ 6: positiver Verwandter, die Kaskade wird erweitert",
     ),
     "out_of_range": (
-        "{field} {value} {unit} is outside the plausible range {low}–{high} {unit}",
+        "{field} {value} {unit} is outside the plausible range {low}–{high} {unit}"
+        "{range_note}{unit_hint}",
         "{field} {value} {unit} liegt außerhalb des plausiblen Bereichs "
-        "{low}–{high} {unit}",
+        "{low}–{high} {unit}{range_note}{unit_hint}",
     ),
     "ldl_exceeds_tc": (
         "LDL-C {ldl} {unit} cannot exceed total cholesterol {tc} {unit}",
@@ -403,6 +404,14 @@ def _render(code: str, params: Params, lang: str, exact: tuple[str | type, ...])
         fields["limit_note"] = (
             f" ({fields['canonical_limit']} {fields['canonical_unit']})"
         )
+    fields["range_note"] = (
+        f" ({fields['low_mg_dl']}–{fields['high_mg_dl']} mg/dL)"
+        if "low_mg_dl" in fields
+        else ""
+    )
+    if "hint_unit" in fields:
+        question = "meinten Sie" if lang == "de" else "did you mean"
+        fields["unit_hint"] = f"; {question} {fields['hint_unit']}?"
     if "points" in fields:
         one = fields["points"] == "1"
         words = ("Punkt", "Punkte") if lang == "de" else ("point", "points")

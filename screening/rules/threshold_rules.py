@@ -56,7 +56,7 @@ class Criterion:
         """
         params: Params = (
             *reading.params(),
-            *self.threshold.params(reading.unit),
+            *self.threshold.params(reading.unit, reading.value),
             ("criterion", self.label),
         )
         if code in _NOT_MET:

@@ -75,6 +75,12 @@ class Threshold:
     VRONI 130 mg/dL = 3.36 mmol/L and Friedewald 400 mg/dL = 4.5 mmol/L).
     Otherwise a value in the other unit is compared by cross-multiplication
     (§3a.3), e.g. mg/dL >= 4.0 x 38.67, or mmol/L x 38.67 > 300.
+
+    `printed` are the source's rounded figures in the other unit, shown to the
+    reader and never compared (EAS 2026 prints 4.5 mmol/L as 175 mg/dL; the
+    comparison uses 174.015). Where a value lies between the printed and the
+    exact limit, its reason shows the exact limit, so the text never contradicts
+    the decision.
     """
 
     analyte: Analyte
@@ -83,6 +89,7 @@ class Threshold:
     operator: Operator
     label: str
     equivalents: tuple[tuple[Unit, Decimal], ...] = ()
+    printed: tuple[tuple[Unit, Decimal], ...] = ()
     # Derived from the fields above in __post_init__ and never changed: per
     # unit, the comparison rule and the reason params. Every reason naming a
     # threshold needs its params, so they are worked out once per threshold
@@ -92,14 +99,17 @@ class Threshold:
         init=False, repr=False, compare=False
     )
     _params: dict[Unit, Params] = field(init=False, repr=False, compare=False)
+    _exact_params: dict[Unit, Params] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # A frozen dataclass sets derived fields through object.__setattr__
         # (the documented idiom; its own __init__ does the same).
         rules = {unit: self._rule(unit) for unit in Unit}
         object.__setattr__(self, "_rules", rules)
-        params = {unit: self._describe(unit) for unit in Unit}
-        object.__setattr__(self, "_params", params)
+        exact = {unit: self._describe(unit) for unit in Unit}
+        object.__setattr__(self, "_exact_params", exact)
+        shown = {unit: self._describe(unit, printed=True) for unit in Unit}
+        object.__setattr__(self, "_params", shown)
 
     def _rule(self, unit: Unit) -> tuple[Decimal, Decimal | None]:
         """(limit, factor) for a value in `unit`: met iff (value x factor) OP limit.
@@ -118,10 +128,12 @@ class Threshold:
             return self.value * factor, None  # exact: a finite product
         return self.value, factor
 
-    def _describe(self, unit: Unit) -> Params:
+    def _describe(self, unit: Unit, *, printed: bool = False) -> Params:
         limit = self.limit_in(unit)
         if unit is not self.unit and self.is_exact_in(unit):
             limit = _plain(limit)  # 4.0 x 38.67 reads 154.68, not 154.680
+        if printed:
+            limit = dict(self.printed).get(unit, limit)
         params: Params = (
             ("op", self.operator.value),
             ("neg", self.operator.negation),
@@ -135,8 +147,17 @@ class Threshold:
             )
         return params
 
-    def params(self, unit: Unit) -> Params:
-        """Reason params naming this comparison for a value entered in `unit`."""
+    def params(self, unit: Unit, value: Decimal | None = None) -> Params:
+        """Reason params naming this comparison for a value entered in `unit`:
+        the limit as the source prints it, unless `value` falls between the
+        printed and the exact limit."""
+        printed = dict(self.printed).get(unit)
+        if (
+            printed is not None
+            and value is not None
+            and _compare(value, self.operator, printed) != self.met(value, unit)
+        ):
+            return self._exact_params[unit]
         return self._params[unit]
 
     def met(self, value: Decimal, unit: Unit) -> bool:
@@ -160,6 +181,10 @@ class Threshold:
     def is_published_in(self, unit: Unit) -> bool:
         """True in the canonical unit and for a published equivalent."""
         return unit is self.unit or unit in dict(self.equivalents)
+
+
+def _compare(value: Decimal, operator: Operator, limit: Decimal) -> bool:
+    return value >= limit if operator is Operator.GE else value > limit
 
 
 def meets(value: Decimal, unit: Unit, threshold: Threshold) -> bool:
