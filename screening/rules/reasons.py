@@ -54,10 +54,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "oder LDL-C unbekannter Methode ist ungültig, direkt gemessenes LDL-C nötig",
     ),
     "family_history_unknown": (
-        "Family history not recorded: ask the family. Criterion {criterion} is "
+        "Family history not recorded: ask the family. {Criterion} is "
         "reachable with these lipids if a relative is affected",
-        "Familienanamnese nicht erfasst: bitte die Familie fragen. Kriterium "
-        "{criterion} ist mit diesen Lipidwerten erreichbar, wenn ein Verwandter "
+        "Familienanamnese nicht erfasst: bitte die Familie fragen. "
+        "{Criterion} ist mit diesen Lipidwerten erreichbar, wenn ein Verwandter "
         "betroffen ist",
     ),
     "calculated_ldl": (
@@ -85,42 +85,39 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "homozygote FH, dringende Überweisung",
     ),
     "criterion_met": (
-        "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} "
-        "→ criterion {criterion}",
-        "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} "
-        "→ Kriterium {criterion}",
+        "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} → {criterion}",
+        "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} → {criterion}",
     ),
     "criterion_met_family": (
         "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} and "
-        "{family} → criterion {criterion}",
+        "{family} → {criterion}",
         "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} und "
-        "{family} → Kriterium {criterion}",
+        "{family} → {criterion}",
     ),
     "criterion_met_twice": (
         "{analyte} {previous} and {value} {unit} {op} {limit} {limit_unit}"
-        "{limit_note} on two successive occasions → criterion {criterion}",
+        "{limit_note} on two successive occasions → {criterion}",
         "{analyte} {previous} und {value} {unit} {op} {limit} {limit_unit}"
-        "{limit_note} bei zwei aufeinanderfolgenden Messungen → Kriterium "
-        "{criterion}",
+        "{limit_note} bei zwei aufeinanderfolgenden Messungen → {criterion}",
     ),
     "criterion_met_once": (
         "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} on the "
-        "latest occasion only: criterion {criterion} needs two successive values, "
+        "latest occasion only: {criterion} needs two successive values, "
         "repeat LDL-C",
         "{analyte} {value} {unit} {op} {limit} {limit_unit}{limit_note} nur bei "
-        "der letzten Messung: Kriterium {criterion} verlangt zwei aufeinander"
+        "der letzten Messung: {Criterion} verlangt zwei aufeinander"
         "folgende Werte, LDL-C wiederholen",
     ),
     "criterion_not_met": (
-        "Criterion {criterion} not met: {analyte} {value} {unit} {neg} {limit} "
+        "{Criterion} not met: {analyte} {value} {unit} {neg} {limit} "
         "{limit_unit}{limit_note}",
-        "Kriterium {criterion} nicht erfüllt: {analyte} {value} {unit} {neg} "
+        "{Criterion} nicht erfüllt: {analyte} {value} {unit} {neg} "
         "{limit} {limit_unit}{limit_note}",
     ),
     "criterion_not_met_family": (
-        "Criterion {criterion} not met: {analyte} {value} {unit} {op} {limit} "
+        "{Criterion} not met: {analyte} {value} {unit} {op} {limit} "
         "{limit_unit}{limit_note}, but none of: {family}",
-        "Kriterium {criterion} nicht erfüllt: {analyte} {value} {unit} {op} "
+        "{Criterion} nicht erfüllt: {analyte} {value} {unit} {op} "
         "{limit} {limit_unit}{limit_note}, aber nichts davon: {family}",
     ),
     "lipid_criterion_met": (
@@ -330,6 +327,31 @@ _TRANSLATED = frozenset(
 )
 
 
+# Criteria named by a word rather than a letter (EAS names its criteria A, B, C).
+_CRITERION_NAMES = {
+    "en": {
+        "threshold": "LDL-C threshold",
+        "possible": "possible FH",
+        "xanthoma": "tendon xanthoma",
+        "genetic": "genetic diagnosis",
+    },
+    "de": {
+        "threshold": "LDL-C-Schwelle",
+        "possible": "mögliche FH",
+        "xanthoma": "Sehnenxanthom",
+        "genetic": "genetische Diagnose",
+    },
+}
+
+
+def criterion_name(code: str, lang: str = "en") -> str:
+    """A criterion in words: "criterion A", "Kriterium B", "LDL-C threshold"."""
+    named = _CRITERION_NAMES[lang].get(code)
+    if named is not None:
+        return named
+    return f"Kriterium {code}" if lang == "de" else f"criterion {code}"
+
+
 def format_decimal(value: Decimal, lang: str = "en") -> str:
     """Exactly as entered up to 3 decimals; longer quotients as ≈ to 0.01."""
     exponent = value.as_tuple().exponent
@@ -404,6 +426,10 @@ def _render(code: str, params: Params, lang: str, exact: tuple[str | type, ...])
         fields["limit_note"] = (
             f" ({fields['canonical_limit']} {fields['canonical_unit']})"
         )
+    if "criterion" in fields:
+        name = criterion_name(fields["criterion"], lang)
+        fields["criterion"] = name
+        fields["Criterion"] = name[:1].upper() + name[1:]
     fields["range_note"] = (
         f" ({fields['low_mg_dl']}–{fields['high_mg_dl']} mg/dL)"
         if "low_mg_dl" in fields

@@ -43,10 +43,10 @@ def test_age_range_is_half_open(age, outcome):
 def test_reasons_name_the_numbers_in_both_languages():
     result = VRONI.evaluate(person("3.36", unit=MMOL, age="9"))
     assert result.reasons_text("en") == (
-        "LDL-C 3.36 mmol/L ≥ 3.36 mmol/L (130 mg/dL) → criterion threshold",
+        "LDL-C 3.36 mmol/L ≥ 3.36 mmol/L (130 mg/dL) → LDL-C threshold",
     )
     assert result.reasons_text("de") == (
-        "LDL-C 3,36 mmol/L ≥ 3,36 mmol/L (130 mg/dL) → Kriterium threshold",
+        "LDL-C 3,36 mmol/L ≥ 3,36 mmol/L (130 mg/dL) → LDL-C-Schwelle",
     )
     assert result.ldl_mmol_l == Decimal("3.36")
     assert result.ldl_source == "direct"
@@ -55,7 +55,7 @@ def test_reasons_name_the_numbers_in_both_languages():
 def test_negative_reason_and_not_eligible_reason():
     negative = VRONI.evaluate(person("129.9", unit=MG, age="9"))
     assert negative.reasons_text("en") == (
-        "Criterion threshold not met: LDL-C 129.9 mg/dL < 130 mg/dL",
+        "LDL-C threshold not met: LDL-C 129.9 mg/dL < 130 mg/dL",
     )
     too_young = VRONI.evaluate(person("129.9", unit=MG, age="4.99"))
     assert too_young.reasons_text("en") == (
