@@ -61,13 +61,24 @@ def _lipids(
 def _entry(
     rng: random.Random, *, sample_date: date, in_mg_dl: bool, ldl_mmol_l: float
 ) -> services.LabEntry:
-    tc, hdl, ldl, tg = _lipids(rng, ldl_mmol_l)
+    tc, hdl, measured, tg = _lipids(rng, ldl_mmol_l)
+    ldl: Decimal | None = measured
+    # Some labs report no LDL-C: the registry calculates it (Friedewald), or,
+    # with TG too high for the formula, asks for a direct measurement.
+    report = rng.random()
+    method = "direct"
+    if report < 0.12:
+        ldl, method = None, "unknown"
+        if report < 0.03:
+            tg = Decimal("5.2")
     unit = "mmol/L"
     if in_mg_dl:
         unit = "mg/dL"
-        tc, hdl, ldl = (
-            (v * CHOLESTEROL_MG_PER_MMOL).quantize(Decimal("1")) for v in (tc, hdl, ldl)
+        tc, hdl = (
+            (v * CHOLESTEROL_MG_PER_MMOL).quantize(Decimal("1")) for v in (tc, hdl)
         )
+        if ldl is not None:
+            ldl = (ldl * CHOLESTEROL_MG_PER_MMOL).quantize(Decimal("1"))
         tg = (tg * Decimal("88.57")).quantize(Decimal("1"))
     return services.LabEntry(
         sample_date=sample_date,
@@ -77,7 +88,7 @@ def _entry(
         total_cholesterol=tc,
         hdl_cholesterol=hdl,
         ldl_cholesterol=ldl,
-        ldl_method="direct",
+        ldl_method=method,
         triglycerides=tg,
     )
 
