@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fh_registry.access import visible_practices
 from fh_registry.models import Practice, User
@@ -135,7 +135,7 @@ def register_child(
 
 
 #: The consent rules, shown before a consent form is filled in (GDPR Art. 9(2)(a)).
-CONSENT_RULES = _lazy(
+CONSENT_RULES = gettext_lazy(
     "A child's screening data are processed only with the written consent of a "
     "parent or guardian. Enter the day the consent form was signed: it cannot lie "
     "in the future or before the child's birth. Without consent no result can be "
