@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +33,8 @@ from screening.forms import (
 from screening.models import Person, PersonIdentity, ResultSource
 from screening.queries import child_history, child_page_context
 
+T = TypeVar("T")
+
 
 def add_service_errors(form: Form, error: ValidationError) -> None:
     """Show a service's field-keyed errors next to the fields of the form."""
@@ -41,6 +43,18 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def submitted(
+    request: AuthenticatedRequest, form: Form, action: Callable[[], T]
+) -> T | None:
+    """Run the service call `action` for a valid form: its result, or None with
+    the service's errors shown on the form."""
+    try:
+        return action()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
 
 
 def _require_pediatrician(request: AuthenticatedRequest) -> None:
@@ -102,8 +116,10 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
                 ),
             )
         else:
-            try:
-                person = services.register_child(
+            person = submitted(
+                request,
+                form,
+                lambda: services.register_child(
                     acting_user=request.user,
                     practice=data["practice"],
                     sex=data["sex"],
@@ -112,10 +128,9 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
                     identity=_identity_entry(data),
                     consent_given_on=data["consent_given_on"],
                     consent_given_by=data["consent_given_by"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
+                ),
+            )
+            if person is not None:
                 messages.success(request, _("Child registered."))
                 return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(
@@ -154,17 +169,18 @@ def person_complete(request: AuthenticatedRequest, pseudonym: str) -> HttpRespon
     form = CompleteRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.complete_child_record(
+        completed = submitted(
+            request,
+            form,
+            lambda: services.complete_child_record(
                 acting_user=request.user,
                 person=person,
                 identity=_identity_entry(data),
                 consent_given_on=data["consent_given_on"],
                 consent_given_by=data["consent_given_by"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+            ),
+        )
+        if completed is not None:
             messages.success(request, _("Record completed."))
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(
@@ -184,17 +200,18 @@ def parent_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.register_parent(
+        parent = submitted(
+            request,
+            form,
+            lambda: services.register_parent(
                 acting_user=request.user,
                 child=person,
                 sex=data["parent"],
                 birth_date=data["birth_date"],
                 identity=_identity_entry(data),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+            ),
+        )
+        if parent is not None:
             messages.success(request, _("Parent added."))
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(
@@ -242,18 +259,19 @@ def lab_result_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResp
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         confirm = data.pop("confirm_extreme")
-        try:
-            recorded = services.record_lab_result(
+        recorded = submitted(
+            request,
+            form,
+            lambda: services.record_lab_result(
                 acting_user=request.user,
                 person=person,
                 entry=services.LabEntry(**data),
                 source=ResultSource.FORM,
                 confirm_extreme=confirm,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            needs_confirmation = _asks_confirmation(error)
-        else:
+            ),
+        )
+        needs_confirmation = recorded is None and _asks_confirmation(form)
+        if recorded is not None:
             messages.success(
                 request,
                 _("Result saved. Assessment: %(outcome)s")
@@ -272,11 +290,12 @@ def lab_result_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResp
     )
 
 
-def _asks_confirmation(error: ValidationError) -> bool:
+def _asks_confirmation(form: Form) -> bool:
+    """Whether the service asked to confirm extreme but possible values."""
     return any(
-        e.code == "needs_confirmation"
-        for errors in getattr(error, "error_dict", {}).values()
-        for e in errors
+        error.code == "needs_confirmation"
+        for errors in form.errors.as_data().values()
+        for error in errors
     )
 
 
@@ -294,11 +313,13 @@ def _record_for_child(
     person = _child_in_scope(request, pseudonym)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            record(acting_user=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        data = form.cleaned_data
+        done = submitted(
+            request,
+            form,
+            lambda: record(acting_user=request.user, person=person, **data),
+        )
+        if done is not None:
             messages.success(request, saved)
             return redirect("screening:person-detail", pseudonym=person.pseudonym)
     return render(

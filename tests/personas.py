@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 from fh_registry.demo import ensure_demo_cast
@@ -56,3 +57,19 @@ def lab_entry(**overrides: Any) -> services.LabEntry:
     }
     values.update(overrides)
     return services.LabEntry(**values)
+
+
+def client_for(user: User | None, lang: str = "en") -> Client:
+    """A browser-like client signed in as `user` (None: signed out), asking for
+    pages in `lang`."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def child_page(user: User, child: Person, lang: str = "en") -> str:
+    """The child's page as `user` reads it."""
+    response = client_for(user, lang).get(f"/screening/children/{child.pseudonym}/")
+    assert response.status_code == 200
+    return response.content.decode()

@@ -13,19 +13,11 @@ from django.test import Client
 from django.utils.html import escape
 
 from screening import services
-from tests.personas import lab_entry, register_child
+from tests.personas import child_page, lab_entry, register_child
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def page(user: Any, child: Any, lang: str = "en") -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    client.force_login(user)
-    response = client.get(f"/screening/children/{child.pseudonym}/")
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _results(ped: Any, child: Any, count: int) -> None:
@@ -56,7 +48,7 @@ def test_results_show_in_the_users_unit_with_the_friedewald_mark(
             fasting=True,
         ),
     )
-    html = page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     row = re.search(r'<table id="results">.*?<tbody>(.*?)</tbody>', html, re.S)
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
@@ -68,7 +60,7 @@ def test_results_show_in_the_users_unit_with_the_friedewald_mark(
     assert cells[6] == "mg/dL"
     ped_a.preferred_unit = "mg/dL"
     ped_a.save(update_fields=["preferred_unit"])
-    html = page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     assert '<td class="num">260</td>' in html
     assert '<td class="num">186 <span' in html
 
@@ -86,7 +78,7 @@ def test_assessments_are_listed_newest_first_with_their_reasons(
             ldl_cholesterol=Decimal("5.3"),
         ),
     )
-    html = page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     cards = re.findall(r'<div class="card assessment">(.*?)</div>', html, re.S)
     assert len(cards) == 3
     assert (
@@ -115,7 +107,7 @@ def test_reasons_show_in_the_pages_language(ped_a: Any, child_a: Any) -> None:
         ),
     )
     assessment = child_a.lab_results.get().assessments.get()
-    english, german = page(ped_a, child_a, "en"), page(ped_a, child_a, "de")
+    english, german = child_page(ped_a, child_a, "en"), child_page(ped_a, child_a, "de")
     assert escape(assessment.reasons_en[0]) in english
     assert escape(assessment.reasons_de[0]) in german
     assert escape(assessment.reasons_de[0]) not in english
@@ -127,7 +119,7 @@ def test_chart_coordinates_are_plain_numbers_in_every_language(
     _results(ped_a, child_a, 3)
     for lang in ("en", "de"):
         svg = re.search(
-            r"<svg class=\"chart\".*?</svg>", page(ped_a, child_a, lang), re.S
+            r"<svg class=\"chart\".*?</svg>", child_page(ped_a, child_a, lang), re.S
         )
         assert svg is not None
         values = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"', svg.group(0))
@@ -149,7 +141,7 @@ def test_urgent_alert_for_suspected_homozygous_fh(ped_a: Any, child_a: Any) -> N
         ),
         confirm_extreme=True,
     )
-    assert 'data-alert="hofh_suspected"' in page(ped_a, child_a)
+    assert 'data-alert="hofh_suspected"' in child_page(ped_a, child_a)
 
 
 def test_entered_texts_are_escaped(ped_a: Any, child_a: Any) -> None:
@@ -168,7 +160,7 @@ def test_entered_texts_are_escaped(ped_a: Any, child_a: Any) -> None:
         lab="Labor <Süd>",
         report_date=date(2025, 6, 1),
     )
-    html = page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     assert "Vater &lt;b&gt;Infarkt&lt;/b&gt; &amp; 41" in html
     assert "c.681C&gt;G" in html
     assert "Labor &lt;Süd&gt;" in html
@@ -208,6 +200,8 @@ def test_a_deactivated_user_is_signed_out(ped_a: Any, child_a: Any) -> None:
 def test_names_show_to_the_practice_not_to_administrators(
     ped_a: Any, administrator: Any, child_a: Any
 ) -> None:
-    assert "Huber, Anna" in page(ped_a, child_a)
-    assert "Huber" not in page(administrator, child_a)
-    assert "Kinderarztpraxis Am Anger (demo) (DEMO-A)" in page(administrator, child_a)
+    assert "Huber, Anna" in child_page(ped_a, child_a)
+    assert "Huber" not in child_page(administrator, child_a)
+    assert "Kinderarztpraxis Am Anger (demo) (DEMO-A)" in child_page(
+        administrator, child_a
+    )

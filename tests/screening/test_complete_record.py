@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from screening.models import Consent, LabResult, Person, PersonIdentity
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +35,10 @@ def imported(ped_a: Any, tmp_path: Path) -> Person:
     return Person.objects.get(practice_patient_number="P-9")
 
 
-def _client(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
 def test_the_page_offers_to_complete_and_shows_the_consent_rules_first(
     ped_a: Any, imported: Person
 ) -> None:
-    client = _client(ped_a)
+    client = client_for(ped_a)
     page = client.get(f"/screening/children/{imported.pseudonym}/").content.decode()
     assert 'id="incomplete-record"' in page
     assert f"/screening/children/{imported.pseudonym}/complete/" in page
@@ -57,7 +51,7 @@ def test_the_page_offers_to_complete_and_shows_the_consent_rules_first(
 def test_completing_the_record_lets_results_be_entered(
     ped_a: Any, imported: Person
 ) -> None:
-    client = _client(ped_a)
+    client = client_for(ped_a)
     url = f"/screening/children/{imported.pseudonym}/complete/"
     refused = client.post(
         url,
@@ -109,7 +103,7 @@ def test_completing_the_record_lets_results_be_entered(
 
 
 def test_parents_are_added_from_the_childs_page(ped_a: Any, child_a: Any) -> None:
-    client = _client(ped_a)
+    client = client_for(ped_a)
     page = client.get(f"/screening/children/{child_a.pseudonym}/").content.decode()
     assert "Add mother" in page
     assert "Add father" in page
@@ -140,7 +134,7 @@ def test_parents_are_added_from_the_childs_page(ped_a: Any, child_a: Any) -> Non
 
 
 def test_an_adult_registered_as_a_child_is_asked_about_first(ped_a: Any) -> None:
-    client = _client(ped_a)
+    client = client_for(ped_a)
     values = {
         "practice": str(ped_a.memberships.get().practice_id),
         "practice_patient_number": "A-99",

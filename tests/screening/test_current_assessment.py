@@ -9,18 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from screening import services
-from tests.personas import lab_entry
+from tests.personas import child_page, lab_entry
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(user: Any, child: Any) -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client.get(f"/screening/children/{child.pseudonym}/").content.decode()
 
 
 def test_an_older_sample_entered_later_does_not_replace_the_current_assessment(
@@ -41,7 +34,7 @@ def test_an_older_sample_entered_later_does_not_replace_the_current_assessment(
         person=child_a,
         entry=lab_entry(sample_date=date(2026, 3, 9)),
     )
-    html = _page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     current = re.search(
         r'id="latest-assessment".*?data-outcome="([a-z_]+)"', html, re.S
     )

@@ -7,18 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from screening.models import LabResult
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any, lang: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    client.force_login(user)
-    return client
 
 
 def _form_url(child: Any) -> str:
@@ -44,7 +38,7 @@ def _values(**overrides: str) -> dict[str, str]:
 def test_the_empty_form_names_the_child_and_asks_nothing_twice(
     ped_a: Any, child_a: Any
 ) -> None:
-    html = _client(ped_a).get(_form_url(child_a)).content.decode()
+    html = client_for(ped_a).get(_form_url(child_a)).content.decode()
     assert "Huber, Anna" in html
     assert child_a.pseudonym in html
     assert "(optional) <span" not in html
@@ -59,7 +53,7 @@ def test_the_empty_form_names_the_child_and_asks_nothing_twice(
 def test_an_extreme_value_asks_for_confirmation_then_saves(
     ped_a: Any, child_a: Any
 ) -> None:
-    client = _client(ped_a)
+    client = client_for(ped_a)
     extreme = _values(
         unit="mg/dL",
         total_cholesterol="420",
@@ -77,14 +71,16 @@ def test_an_extreme_value_asks_for_confirmation_then_saves(
 
 
 def test_english_pages_hint_at_the_decimal_point(ped_a: Any, child_a: Any) -> None:
-    response = _client(ped_a).post(_form_url(child_a), _values(ldl_cholesterol="5,1"))
+    response = client_for(ped_a).post(
+        _form_url(child_a), _values(ldl_cholesterol="5,1")
+    )
     assert response.status_code == 200
     assert "Use a decimal point, not a comma: 5.1." in response.content.decode()
     assert not LabResult.objects.exists()
 
 
 def test_german_pages_take_the_decimal_comma(ped_a: Any, child_a: Any) -> None:
-    response = _client(ped_a, "de").post(
+    response = client_for(ped_a, "de").post(
         _form_url(child_a), _values(ldl_cholesterol="2,4", total_cholesterol="4,2")
     )
     assert response.status_code == 302
@@ -92,12 +88,12 @@ def test_german_pages_take_the_decimal_comma(ped_a: Any, child_a: Any) -> None:
 
 
 def test_registration_has_no_default_sex(ped_a: Any) -> None:
-    html = _client(ped_a).get("/screening/children/register/").content.decode()
+    html = client_for(ped_a).get("/screening/children/register/").content.decode()
     sex = html.split('name="sex"')[1].split("</select>")[0]
     assert '<option value="" selected>' in sex
 
 
 def test_date_pickers_carry_iso_values_in_german_too(ped_a: Any) -> None:
-    html = _client(ped_a, "de").get("/screening/children/register/").content.decode()
+    html = client_for(ped_a, "de").get("/screening/children/register/").content.decode()
     today = timezone.localdate().isoformat()
     assert f'type="date" name="consent_given_on" value="{today}"' in html

@@ -9,19 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from screening import services
 from screening.charts import round_step
-from tests.personas import lab_entry
+from tests.personas import child_page, lab_entry
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(user: Any, child: Any, lang: str) -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    client.force_login(user)
-    return client.get(f"/screening/children/{child.pseudonym}/").content.decode()
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def _cells(html: str) -> list[str]:
 def test_german_pages_write_german_dates_and_decimal_commas(
     ped_a: Any, two_results: Any
 ) -> None:
-    html = _page(ped_a, two_results, "de")
+    html = child_page(ped_a, two_results, "de")
     cells = _cells(html)
     assert cells[0] == "01.09.2025"
     assert "4,75" in cells
@@ -63,7 +56,7 @@ def test_german_pages_write_german_dates_and_decimal_commas(
 def test_english_pages_write_iso_dates_and_decimal_points(
     ped_a: Any, two_results: Any
 ) -> None:
-    html = _page(ped_a, two_results, "en")
+    html = child_page(ped_a, two_results, "en")
     cells = _cells(html)
     assert cells[0] == "2025-09-01"
     assert "4.75" in cells

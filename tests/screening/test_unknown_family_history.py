@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from screening import services
 from screening.models import Assessment, Person
-from tests.personas import lab_entry
+from tests.personas import child_page, lab_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,6 @@ BORDERLINE = {
     "ldl_cholesterol": Decimal("160"),
     "triglycerides": Decimal("90"),
 }
-
-
-def _page(user: Any, child: Any, lang: str = "en") -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    client.force_login(user)
-    return client.get(f"/screening/children/{child.pseudonym}/").content.decode()
 
 
 def _next_step(html: str) -> str:
@@ -61,12 +55,12 @@ def test_not_recorded_family_history_asks_instead_of_no_follow_up(
         "Family history not recorded: ask the family. Criterion B is reachable" in r
         for r in assessment.reasons_en
     )
-    html = _page(ped_a, child_a)
+    html = child_page(ped_a, child_a)
     step = _next_step(html)
     assert "Ask the family" in step
     assert "No follow-up needed" not in step
     assert "family history not recorded" in html
-    assert "Familienanamnese nicht erfasst" in _page(ped_a, child_a, "de")
+    assert "Familienanamnese nicht erfasst" in child_page(ped_a, child_a, "de")
 
 
 def test_asked_and_none_found_is_negative_without_the_prompt(
@@ -85,7 +79,7 @@ def test_asked_and_none_found_is_negative_without_the_prompt(
     current = _current(child_a)
     assert (current.outcome, current.alerts) == ("negative", [])
     assert Person.objects.get(pk=child_a.pk).family_history_asked_on is not None
-    assert "No follow-up needed" in _next_step(_page(ped_a, child_a))
+    assert "No follow-up needed" in _next_step(child_page(ped_a, child_a))
     history = Person.history.filter(id=child_a.pk).order_by("history_date")
     assert history.last().history_user == ped_a
 
@@ -114,7 +108,7 @@ def test_no_prompt_where_no_family_criterion_is_reachable(
     )
     assert recorded.assessment.outcome == "negative"
     assert recorded.assessment.alerts == []
-    assert "No follow-up needed" in _next_step(_page(ped_a, child_a))
+    assert "No follow-up needed" in _next_step(child_page(ped_a, child_a))
 
 
 def test_the_api_says_so(ped_a: Any, child_a: Any) -> None:
