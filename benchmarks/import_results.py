@@ -384,8 +384,8 @@ SELECT (row_number() OVER (ORDER BY r.id))::int AS line,
     r.ldl_computed_here, r.tc_mmol_l AS tc_si, r.hdl_mmol_l AS hdl_si,
     r.ldl_mmol_l AS ldl_si, r.tg_mmol_l AS tg_si, s.ruleset_id, s.ruleset_version,
     s.outcome, s.criterion, s.alerts::text AS alerts, s.ldl_mmol_l AS a_ldl,
-    s.ldl_source, s.score, s.reasons_en::text AS reasons_en,
-    s.reasons_de::text AS reasons_de, s.inputs::text AS inputs
+    s.ldl_source, s.score, s.reason_codes::text AS reason_codes,
+    s.inputs::text AS inputs
 FROM screening_labresult r
 JOIN screening_person p ON p.id = r.person_id
 JOIN screening_assessment s ON s.lab_result_id = r.id

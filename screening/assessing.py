@@ -156,6 +156,38 @@ def case_inputs(case: rules.Case) -> dict[str, Any]:
     }
 
 
+def case_from_inputs(inputs: dict[str, Any]) -> rules.Case:
+    """The Case that `case_inputs` described (to explain or re-derive later)."""
+    return rules.Case(
+        sex=rules.Sex(inputs["sex"]),
+        occasions=tuple(
+            rules.Occasion(
+                age_years=Decimal(occasion["age_years"]),
+                panel=rules.LipidPanel(
+                    unit=rules.Unit(occasion["unit"]),
+                    total_cholesterol=_number(occasion["total_cholesterol"]),
+                    ldl_cholesterol=_number(occasion["ldl_cholesterol"]),
+                    ldl_method=rules.LdlMethod(occasion["ldl_method"]),
+                    hdl_cholesterol=_number(occasion["hdl_cholesterol"]),
+                    triglycerides=_number(occasion["triglycerides"]),
+                ),
+            )
+            for occasion in inputs["occasions"]
+        ),
+        family_history=frozenset(
+            rules.FamilyHistory(code) for code in inputs["family_history"]
+        ),
+        own_variant=rules.VariantClass(inputs["own_variant"])
+        if inputs["own_variant"]
+        else None,
+        secondary_cause=inputs["secondary_cause"],
+    )
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -167,7 +199,7 @@ def assessment_for(
     lab_result: LabResult,
     acting_user: User,
 ) -> Assessment:
-    """An unsaved Assessment carrying the evaluation, its reasons in both languages."""
+    """An unsaved Assessment carrying the evaluation and its coded reasons."""
     return Assessment(
         person=lab_result.person,
         lab_result=lab_result,
@@ -178,7 +210,6 @@ def assessment_for(
 
 def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[str, Any]:
     """The Assessment fields an evaluation fills (the form's and the import's)."""
-    reasons_en, reasons_de = rendered_reasons(evaluation)
     return {
         "ruleset_id": evaluation.ruleset_id,
         "ruleset_version": evaluation.ruleset_version,
@@ -190,14 +221,11 @@ def assessment_fields(evaluation: rules.Evaluation, case: rules.Case) -> dict[st
         else evaluation.ldl_mmol_l.quantize(SI_QUANTUM),
         "ldl_source": evaluation.ldl_source,
         "score": evaluation.score,
-        "reasons_en": list(reasons_en),
-        "reasons_de": list(reasons_de),
+        "reason_codes": stored_reasons(evaluation.reasons),
         "inputs": case_inputs(case),
     }
 
 
-def rendered_reasons(
-    evaluation: rules.Evaluation,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The evaluation's reasons in English and German."""
-    return evaluation.reasons_text("en"), evaluation.reasons_text("de")
+def stored_reasons(reasons: Iterable[rules.Reason]) -> list[list[object]]:
+    """Reasons as an assessment stores them: codes with their parameters."""
+    return [[reason.code, rules.encode_params(reason.params)] for reason in reasons]

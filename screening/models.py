@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from fh_registry.access import Viewer, identity_scope, practice_scope
 from fh_registry.models import Practice
+from screening import rules
 
 PSEUDONYM_ALPHABET = (
     "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -505,8 +506,9 @@ class Assessment(models.Model):
     ldl_mmol_l = _si()
     ldl_source = models.CharField(max_length=20, blank=True)
     score = models.IntegerField(null=True, blank=True)
-    reasons_en = models.JSONField(default=list, blank=True)
-    reasons_de = models.JSONField(default=list, blank=True)
+    # Each reason as a code of the rule engine's catalogue with its parameters,
+    # rendered when read, in the reader's language (rules.render_stored).
+    reason_codes = models.JSONField(default=list, blank=True)
     inputs = models.JSONField(default=dict, blank=True)
     # Never looked up by author; users are deactivated, not deleted.
     created_by = models.ForeignKey(
@@ -515,11 +517,20 @@ class Assessment(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Set when an import created the assessment: who imported which file, when.
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        db_index=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Append-only, its own record: no history table (PostgreSQL refuses UPDATE
+    # and DELETE by a trigger, migration 0009).
     objects = AssessmentQuerySet.as_manager()
-    # History is read by id and by person (a child's change history).
-    history = HistoricalRecords(no_db_index=["lab_result", "created_by"])
 
     class Meta:
         verbose_name = _("assessment")
@@ -555,7 +566,10 @@ class Assessment(models.Model):
         return [str(labels.get(code, code)) for code in self.alerts]
 
     def reasons(self, lang: str) -> list[str]:
-        return list(self.reasons_de if lang.startswith("de") else self.reasons_en)
+        """The reasons in `lang` ("de" or "en"), rendered from their codes."""
+        return rules.render_stored(
+            self.reason_codes, "de" if lang.startswith("de") else "en"
+        )
 
 
 class ImportStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from screening.models import (
     Consent,
     FamilyHistoryEntry,
     GeneticResult,
+    ImportBatch,
     LabResult,
     Outcome,
     Person,
@@ -89,11 +91,10 @@ def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, An
     results = list(
         LabResult.objects.filter(person=person).order_by("-sample_date", "-pk")
     )
-    other_language = "reasons_en" if lang.startswith("de") else "reasons_de"
     assessments = list(
         Assessment.objects.filter(person=person)
         .annotate(sample_date=F("lab_result__sample_date"))
-        .defer("inputs", other_language)  # the page shows neither
+        .defer("inputs")  # the page does not show them
         .newest_sample_first()
     )
     latest = assessments[0] if assessments else None
@@ -191,6 +192,7 @@ class Change:
     record: str
     action: str
     fields: tuple[str, ...]
+    via: str = ""  # where the change came from: an import batch, a rule set
 
 
 _ACTIONS = {
@@ -198,15 +200,17 @@ _ACTIONS = {
     "~": gettext_lazy("changed"),
     "-": gettext_lazy("deleted"),
 }
+# The change reason the import writes on the history rows it creates.
+_IMPORT_REASON = re.compile(r"^import batch (\d+)$")
 
 
 def child_history(*, person: Person, user: User) -> list[Change]:
-    """Every audited change to the child's records, newest first."""
+    """Every audited change to the child's records, newest first, each with the
+    import batch it came from where an import made it."""
     sources: list[tuple[str, Any]] = [
         (_("Child"), Person.history.filter(id=person.pk)),
         (_("Consent"), Consent.history.filter(person_id=person.pk)),
         (_("Lab result"), LabResult.history.filter(person_id=person.pk)),
-        (_("Assessment"), Assessment.history.filter(person_id=person.pk)),
         (_("Family history"), FamilyHistoryEntry.history.filter(person_id=person.pk)),
         (_("Genetic result"), GeneticResult.history.filter(person_id=person.pk)),
     ]
@@ -214,20 +218,64 @@ def child_history(*, person: Person, user: User) -> list[Change]:
         sources.append(
             (_("Identity"), PersonIdentity.history.filter(person_id=person.pk))
         )
-    changes = []
-    for label, history in sources:
-        for record in history.select_related("history_user").order_by("history_date"):
-            changed: tuple[str, ...] = ()
-            if record.history_type == "~" and record.prev_record is not None:
-                changed = tuple(record.diff_against(record.prev_record).changed_fields)
-            changes.append(
-                Change(
-                    when=record.history_date,
-                    who=str(record.history_user or _("system")),
-                    record=str(label),
-                    action=str(_ACTIONS.get(record.history_type, record.history_type)),
-                    fields=changed,
-                )
-            )
+    records = [
+        (label, record)
+        for label, history in sources
+        for record in history.select_related("history_user").order_by("history_date")
+    ]
+    assessments = list(
+        Assessment.objects.filter(person=person).select_related("created_by")
+    )
+    batches = _batches(records, assessments)
+    changes = [_change(label, record, batches) for label, record in records]
+    changes += [
+        Change(
+            when=a.created_at,
+            who=str(a.created_by),
+            record=str(_("Assessment")),
+            action=str(_ACTIONS["+"]),
+            fields=(),
+            via=batches.get(
+                a.import_batch_id or 0, f"{a.ruleset_id} {a.ruleset_version}"
+            ),
+        )
+        for a in assessments
+    ]
     changes.sort(key=lambda c: c.when, reverse=True)
     return changes
+
+
+def _batch_of(record: Any) -> int | None:
+    """The import batch a history row came from, if an import wrote it."""
+    found = _IMPORT_REASON.match(record.history_change_reason or "")
+    if found:
+        return int(found.group(1))
+    return getattr(record, "import_batch_id", None)
+
+
+def _batches(
+    records: list[tuple[str, Any]], assessments: list[Assessment]
+) -> dict[int, str]:
+    """Each import batch named in the history, described for the reader."""
+    ids = {_batch_of(record) for _, record in records}
+    ids |= {a.import_batch_id for a in assessments}
+    found = ImportBatch.objects.filter(pk__in=[pk for pk in ids if pk])
+    return {
+        batch.pk: _("import of %(file)s (batch %(id)s)")
+        % {"file": batch.file_name, "id": batch.pk}
+        for batch in found
+    }
+
+
+def _change(label: str, record: Any, batches: dict[int, str]) -> Change:
+    changed: tuple[str, ...] = ()
+    if record.history_type == "~" and record.prev_record is not None:
+        changed = tuple(record.diff_against(record.prev_record).changed_fields)
+    return Change(
+        when=record.history_date,
+        who=str(record.history_user or _("system")),
+        record=str(label),
+        action=str(_ACTIONS.get(record.history_type, record.history_type)),
+        fields=changed,
+        via=batches.get(_batch_of(record) or 0, ""),
+    )

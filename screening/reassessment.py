@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
 from fh_registry.models import User
 from screening import rules
@@ -174,13 +173,8 @@ def _reassess_chunk(
                 )
             )
     if new_rows:
-        created = bulk_create_with_history(
-            new_rows,
-            Assessment,
-            batch_size=1000,
-            default_user=acting_user,
-            default_change_reason=f"reassess {ruleset.id} {ruleset.version}",
-        )
+        # Assessments are their own record (author, rule set and version).
+        created = Assessment.objects.bulk_create(new_rows, batch_size=1000)
         what_if.written += len(created)
         if sends_events:
             for assessment in created:

@@ -105,6 +105,8 @@ class PersonInput(serializers.Serializer):
 class AssessmentOutput(serializers.ModelSerializer):
     person = serializers.CharField(source="person.pseudonym")
     reasons = serializers.SerializerMethodField()
+    reasons_en = serializers.SerializerMethodField()
+    reasons_de = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -123,13 +125,21 @@ class AssessmentOutput(serializers.ModelSerializer):
             "reasons",
             "reasons_en",
             "reasons_de",
+            "reason_codes",
             "created_at",
         ]
 
     def get_reasons(self, assessment: Assessment) -> list[str]:
+        """The reasons in the request's language."""
         request = self.context.get("request")
         lang = getattr(request, "LANGUAGE_CODE", "en") if request else "en"
         return assessment.reasons(lang)
+
+    def get_reasons_en(self, assessment: Assessment) -> list[str]:
+        return assessment.reasons("en")
+
+    def get_reasons_de(self, assessment: Assessment) -> list[str]:
+        return assessment.reasons("de")
 
 
 @extend_schema_serializer(

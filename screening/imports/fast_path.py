@@ -63,7 +63,7 @@ from screening.imports.pipeline import (
     decide_chunk,
     patient_numbers,
 )
-from screening.models import Assessment, LabResult, Person, ResultSource
+from screening.models import LabResult, Person, ResultSource
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,7 @@ _ACCEPTED = (
     ("a_ldl", "numeric"),
     ("ldl_source", "text"),
     ("score", "integer"),
-    ("reasons_en", "text"),
-    ("reasons_de", "text"),
+    ("reason_codes", "text"),
     ("inputs", "text"),
 )
 _DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -140,11 +139,11 @@ ORDER BY a.line
 _ASSESSMENTS = """
 INSERT INTO screening_assessment
     (person_id, lab_result_id, ruleset_id, ruleset_version, outcome, criterion,
-     alerts, ldl_mmol_l, ldl_source, score, reasons_en, reasons_de, inputs,
-     created_by_id, created_at)
+     alerts, ldl_mmol_l, ldl_source, score, reason_codes, inputs,
+     created_by_id, import_batch_id, created_at)
 SELECT r.person_id, a.lab_result_id, a.ruleset_id, a.ruleset_version, a.outcome,
      a.criterion, a.alerts::jsonb, a.a_ldl, a.ldl_source, a.score,
-     a.reasons_en::jsonb, a.reasons_de::jsonb, a.inputs::jsonb, %(user)s, %(now)s
+     a.reason_codes::jsonb, a.inputs::jsonb, %(user)s, %(batch)s, %(now)s
 FROM {accepted} a JOIN screening_labresult r ON r.id = a.lab_result_id
 ORDER BY a.line
 """
@@ -573,8 +572,7 @@ def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:
         found["ldl_mmol_l"],
         found["ldl_source"],
         found["score"],
-        _dump_texts(tuple(found["reasons_en"])),
-        _dump_texts(tuple(found["reasons_de"])),
+        _DUMP(found["reason_codes"]),
         _DUMP(found["inputs"]),
     )
 
@@ -592,12 +590,10 @@ def _params(ctx: RunContext) -> dict[str, Any]:
 
 def _insert_all(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> None:
     params = _params(ctx)
-    for statement, model in (
-        (_PERSONS, Person),
-        (_RESULTS, LabResult),
-        (_ASSESSMENTS, Assessment),
-    ):
+    for statement, model in ((_PERSONS, Person), (_RESULTS, LabResult)):
         cursor.execute(_with_history(model, statement, accepted), params)
+    # Assessments are their own record: no history rows.
+    cursor.execute(sql.SQL(_ASSESSMENTS.strip()).format(accepted=accepted), params)
 
 
 def _with_history(

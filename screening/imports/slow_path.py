@@ -75,19 +75,20 @@ def _write(accepted: list[Accepted], ctx: RunContext) -> None:
     results = _bulk(
         [_lab_result(row, new_ids, ctx) for row in accepted], LabResult, ctx
     )
-    _bulk(
+    # Assessments are their own record (no history table): author and batch.
+    Assessment.objects.bulk_create(
         [
             Assessment(
                 person_id=result.person_id,
                 lab_result=result,
                 created_by=ctx.acting_user,
+                import_batch=ctx.batch,
                 created_at=ctx.now,
                 **row.assessment,
             )
             for row, result in zip(accepted, results, strict=True)
         ],
-        Assessment,
-        ctx,
+        batch_size=BULK_SIZE,
     )
 
 

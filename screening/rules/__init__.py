@@ -7,6 +7,7 @@ from screening.rules.family_prompt import (
 )
 from screening.rules.ldl import resolve_ldl
 from screening.rules.plausibility import Problem, check_panel
+from screening.rules.reasons import encode_params, render_stored
 from screening.rules.registry import (
     ADULT_RULESET_IDS,
     PAEDIATRIC_RULESET_IDS,
@@ -57,8 +58,10 @@ __all__ = [
     "VariantClass",
     "age_in_years",
     "check_panel",
+    "encode_params",
     "get_ruleset",
     "is_genetic_diagnosis",
+    "render_stored",
     "resolve_ldl",
     "to_mg_dl",
     "to_mmol_l",

@@ -53,6 +53,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "TG {value} {unit} {op} {limit} {limit_unit}{limit_note}: berechnetes LDL-C "
         "oder LDL-C unbekannter Methode ist ungültig, direkt gemessenes LDL-C nötig",
     ),
+    # Reasons stored as text before they were stored as codes (kept verbatim).
+    "legacy_text": ("{en}", "{de}"),
     "family_history_unknown": (
         "Family history not recorded: ask the family. {Criterion} is "
         "reachable with these lipids if a relative is affected",
@@ -446,3 +448,42 @@ def _render(code: str, params: Params, lang: str, exact: tuple[str | type, ...])
         fields["ezetimibe"] = " + Ezetimib" if lang == "de" else " + ezetimibe"
     template = TEMPLATES[code][LANGUAGES.index(lang)]
     return template.format_map(fields)
+
+
+# --- Stored form -------------------------------------------------------------------
+# An assessment keeps its reasons as codes with parameters, rendered when read in
+# the reader's language. JSON: [[code, [[name, value], ...]], ...]; a Decimal is
+# kept as its digits in a three-item entry [name, "3.10", "d"] (3.1 and 3.10 read
+# differently), every other value as JSON has it.
+StoredReason = list[object]
+_DECIMAL = "d"
+
+
+def encode_params(params: Params) -> list[list[object]]:
+    """`params` as JSON values, Decimals kept digit for digit."""
+    return [
+        [name, str(value), _DECIMAL] if isinstance(value, Decimal) else [name, value]
+        for name, value in params
+    ]
+
+
+def decode_params(stored: list[list[object]]) -> Params:
+    """The params `encode_params` stored."""
+    params: list[tuple[str, ParamValue]] = []
+    for entry in stored:
+        name, value = str(entry[0]), entry[1]
+        if len(entry) == 3 and entry[2] == _DECIMAL:
+            params.append((name, Decimal(str(value))))
+        elif isinstance(value, int | str):
+            params.append((name, value))
+        else:
+            params.append((name, str(value)))
+    return tuple(params)
+
+
+def render_stored(stored: list[StoredReason], lang: str = "en") -> list[str]:
+    """Stored reasons rendered in `lang`: the one way every reader shows them."""
+    return [
+        render(str(code), decode_params(params), lang)  # type: ignore[arg-type]
+        for code, params in stored
+    ]

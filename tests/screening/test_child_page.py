@@ -108,9 +108,9 @@ def test_reasons_show_in_the_pages_language(ped_a: Any, child_a: Any) -> None:
     )
     assessment = child_a.lab_results.get().assessments.get()
     english, german = child_page(ped_a, child_a, "en"), child_page(ped_a, child_a, "de")
-    assert escape(assessment.reasons_en[0]) in english
-    assert escape(assessment.reasons_de[0]) in german
-    assert escape(assessment.reasons_de[0]) not in english
+    assert escape(assessment.reasons("en")[0]) in english
+    assert escape(assessment.reasons("de")[0]) in german
+    assert escape(assessment.reasons("de")[0]) not in english
 
 
 def test_chart_coordinates_are_plain_numbers_in_every_language(

@@ -53,7 +53,7 @@ def test_not_recorded_family_history_asks_instead_of_no_follow_up(
     assert "family_history_unknown" in assessment.alerts
     assert any(
         "Family history not recorded: ask the family. Criterion B is reachable" in r
-        for r in assessment.reasons_en
+        for r in assessment.reasons("en")
     )
     html = child_page(ped_a, child_a)
     step = _next_step(html)

@@ -62,12 +62,18 @@ def test_sample_rows_become_children_results_assessments_and_history(
     assert not Consent.objects.filter(person__in=persons).exists()
     for result in results:
         assert result.assessments.count() == 1
-    for model, rows in ((Person, 5), (LabResult, 6), (Assessment, 6)):
+    for model, rows in ((Person, 5), (LabResult, 6)):
         history = _history(model, batch)
         assert history.count() == rows, model
         assert set(history.values_list("history_user", "history_type")) == {
             (ped_a.pk, "+")
         }
+    # Assessments are their own record: author and batch on the row itself.
+    assert set(
+        Assessment.objects.filter(lab_result__import_batch=batch).values_list(
+            "created_by", "import_batch"
+        )
+    ) == {(ped_a.pk, batch.pk)}
     friedewald = results.get(person__practice_patient_number="P-1004")
     assert (friedewald.ldl_computed_here, friedewald.ldl_method) == (
         True,
@@ -231,7 +237,7 @@ def test_an_import_interrupted_part_way_leaves_nothing_behind(
     assert not Assessment.objects.filter(lab_result__import_batch=batch).exists()
     assert Person.objects.count() == persons_before
     assert not ImportRowError.objects.filter(batch=batch).exists()
-    for model in (Person, LabResult, Assessment):
+    for model in (Person, LabResult):
         assert not _history(model, batch).exists()
     # A failed file may be sent again: it is not recognised as imported.
     assert not register(ped_a, DATA / "import_sample.csv").duplicate
@@ -361,7 +367,7 @@ def test_an_imported_row_is_assessed_exactly_as_if_entered_by_hand(
     ]
     compared = [
         *("ruleset_id", "ruleset_version", "outcome", "criterion", "alerts"),
-        *("ldl_mmol_l", "ldl_source", "score", "reasons_en", "reasons_de", "inputs"),
+        *("ldl_mmol_l", "ldl_source", "score", "reason_codes", "inputs"),
     ]
     mine = Assessment.objects.get(lab_result=imported)
     theirs = Assessment.objects.get(pk=by_hand.assessment.pk)
