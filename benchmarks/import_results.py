@@ -396,7 +396,7 @@ WHERE r.import_batch_id = %s
 def write_floor(batch: Any) -> tuple[int, float]:
     """(e) Only the writes of (a): its rows, already typed and assessed, into
     persons, results, assessments and their history tables by the fast path's
-    own statements (set-based key checks as in (a)); rolled back afterwards."""
+    own statements (key triggers as in (a)); rolled back afterwards."""
     from django.db import connection, transaction  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
     from psycopg import sql  # noqa: PLC0415
@@ -424,9 +424,7 @@ def write_floor(batch: Any) -> tuple[int, float]:
                 progress=Progress(batch.pk),
             )
             started = time.perf_counter()
-            cursor.execute("SET LOCAL session_replication_role = replica")
             fast_path._insert_all(cursor, sql.Identifier("floor_accepted"), ctx)
-            cursor.execute("SET LOCAL session_replication_role = origin")
             seconds = time.perf_counter() - started
             ctx.progress.close()
         transaction.set_rollback(True)

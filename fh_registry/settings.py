@@ -176,10 +176,6 @@ SMALL_CELL_MINIMUM = env.int("SMALL_CELL_MINIMUM", default=10)
 # History is read per record (by id or person, then sorted): an index on the
 # date alone would only slow the bulk writes of imports.
 SIMPLE_HISTORY_DATE_INDEX = False
-# Bulk imports on PostgreSQL check foreign keys set-based instead of one trigger
-# per row, when the database role may set session_replication_role (superuser,
-# or `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15+).
-IMPORT_SET_BASED_KEY_CHECKS = env.bool("IMPORT_SET_BASED_KEY_CHECKS", default=True)
 # Worker processes deciding the rows of a PostgreSQL import (default: one per
 # core, at most 4); 0 decides in the importing process.
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)

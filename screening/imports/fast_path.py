@@ -8,21 +8,16 @@
    forked worker processes when there are cores to spare (see _decide_all).
 3. Each chunk's accepted rows with their results are COPYed into a second
    staging table, and one `INSERT … SELECT` per table writes persons, lab
-   results, assessments and, in the same statement, their simple-history rows
-   (history_user = importing user, change reason "import batch N"). While
+   results (with, in the same statement, their simple-history rows:
+   history_user = importing user, change reason "import batch N") and
+   assessments (which name their import batch). While
    PostgreSQL writes a chunk, the workers decide the next ones.
 
 Everything runs inside the pipeline's transaction on Django's own connection
 (`django.db.connection.connection`), so a failure leaves nothing behind.
 
-Foreign keys: PostgreSQL checks each inserted row's references with a trigger
-that runs a lookup per row and per key at commit (about 10 µs each, nine keys per
-imported row). When the role may, the import switches those row triggers off for
-its own statements (`SET LOCAL session_replication_role = replica`, as pg_restore
-does) and does their work set-based instead: it takes the same FOR KEY SHARE locks
-on every referenced row that exists before the batch (practice, user, batch,
-known children) in one statement each, and checks that every reference the batch
-wrote resolves, failing the batch if one does not. Otherwise the triggers run.
+Foreign keys are checked by PostgreSQL's own per-row triggers, as for every
+other write. Assessments get no history rows: each is its own record.
 """
 
 from __future__ import annotations
@@ -176,7 +171,6 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
         # tables that grew within the transaction, must not pay for JIT.
         cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute("SET LOCAL jit = off")
-        set_based_keys = _set_based_key_checks(cursor)
         _stage_file(cursor, stage, table, ctx, tally)
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
@@ -185,9 +179,6 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
         cursor.execute(
             sql.SQL("CREATE UNLOGGED TABLE {} ({})").format(accepted, columns)
         )
-        if set_based_keys:
-            _lock_batch_rows(cursor, ctx)
-            cursor.execute("SET LOCAL session_replication_role = replica")
         analyzed = False
 
         def write_chunk() -> None:
@@ -196,8 +187,6 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
             if not analyzed:  # one chunk is like the next: plan by the first
                 cursor.execute(sql.SQL("ANALYZE {}").format(accepted))
                 analyzed = True
-            if set_based_keys:
-                _lock_known_children(cursor, accepted)
             _insert_all(cursor, accepted, ctx)
             cursor.execute(sql.SQL("TRUNCATE {}").format(accepted))
 
@@ -217,9 +206,6 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
                 known_numbers=_known_numbers(cursor, stage, ctx),
                 write_chunk=write_chunk,
             )
-        if set_based_keys:
-            cursor.execute("SET LOCAL session_replication_role = origin")
-            _check_references(cursor, ctx)
         # Fresh statistics after a bulk load: without them the planner takes the
         # grown tables for empty and reads the batch back by nested seq scans.
         cursor.execute(
@@ -272,80 +258,6 @@ def _known_numbers(cursor: Any, stage: sql.Identifier, ctx: RunContext) -> set[s
         (ctx.batch.practice_id,),
     )
     return {row[0] for row in cursor.fetchall()}
-
-
-def _set_based_key_checks(cursor: Any) -> bool:
-    """Whether this import may replace per-row key triggers by set-based checks."""
-    if not settings.IMPORT_SET_BASED_KEY_CHECKS:
-        return False
-    if connection.pg_version >= 150000:  # type: ignore[attr-defined]
-        cursor.execute(
-            "SELECT has_parameter_privilege('session_replication_role', 'SET')"
-        )
-    else:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    row = cursor.fetchone()
-    return bool(row and row[0])
-
-
-class DanglingReferenceError(RuntimeError):
-    """A row the batch refers to is gone, or a written reference does not resolve."""
-
-
-# What the key triggers would lock: every pre-existing row the batch refers to.
-_LOCKED = (  # table, and the parameter naming its row
-    ("fh_registry_practice", "practice"),
-    ("fh_registry_user", "user"),
-    ("screening_importbatch", "batch"),
-)
-_LOCK = "SELECT count(*) FROM (SELECT 1 FROM {} WHERE id = {} FOR KEY SHARE) x"
-_KNOWN_CHILDREN = """
-SELECT (SELECT count(*) FROM (
-        SELECT 1 FROM screening_person p
-        WHERE p.id IN (SELECT person_id FROM {accepted} WHERE person_id IS NOT NULL)
-        FOR KEY SHARE OF p) locked),
-    (SELECT count(DISTINCT person_id) FROM {accepted})
-"""
-# Every key the batch wrote, checked once for the whole batch: no row may point
-# at nothing (what the per-row triggers would have checked at commit).
-_DANGLING = """
-SELECT
-  (SELECT count(*) FROM screening_labresult r WHERE r.import_batch_id = %(batch)s
-     AND NOT EXISTS (SELECT 1 FROM screening_person p WHERE p.id = r.person_id))
-+ (SELECT count(*) FROM screening_assessment s
-     JOIN screening_labresult r ON r.id = s.lab_result_id
-     WHERE r.import_batch_id = %(batch)s AND s.person_id <> r.person_id)
-+ (SELECT count(*) FROM screening_person p
-     WHERE p.id IN (SELECT person_id FROM screening_labresult
-                    WHERE import_batch_id = %(batch)s)
-     AND p.practice_id <> %(practice)s)
-"""
-
-
-def _lock_batch_rows(cursor: Any, ctx: RunContext) -> None:
-    params = _params(ctx)
-    for table, param in _LOCKED:
-        statement = sql.SQL(_LOCK).format(sql.Identifier(table), sql.Placeholder(param))
-        cursor.execute(statement, params)
-        if cursor.fetchone()[0] != 1:
-            raise DanglingReferenceError(
-                "a practice, user or batch of this import is gone"
-            )
-
-
-def _lock_known_children(cursor: Any, accepted: sql.Identifier) -> None:
-    cursor.execute(sql.SQL(_KNOWN_CHILDREN).format(accepted=accepted))
-    locked, wanted = cursor.fetchone()
-    if locked != wanted:
-        raise DanglingReferenceError("a child named in the file was removed meanwhile")
-
-
-def _check_references(cursor: Any, ctx: RunContext) -> None:
-    cursor.execute(_DANGLING, _params(ctx))
-    if cursor.fetchone()[0]:
-        raise DanglingReferenceError(
-            "the batch wrote a reference that does not resolve"
-        )
 
 
 def _sequence(cursor: Any) -> str:

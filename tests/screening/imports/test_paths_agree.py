@@ -97,21 +97,16 @@ def _known_child(user: Any, practice_code: str) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("set_based_keys", "workers"), [(True, 2), (True, 0), (False, 3)]
-)
+@pytest.mark.parametrize("workers", [2, 0, 3])
 def test_fast_and_slow_paths_write_the_same_rows(
     cast: Any,
     tmp_path: Path,
     settings: Any,
     caplog: Any,
-    set_based_keys: bool,
     workers: int,
 ) -> None:
-    """Whether the fast path decides in worker processes or in-process, and
-    checks keys set-based or by per-row triggers (the fallback)."""
+    """Whether the fast path decides in worker processes or in-process."""
     settings.ACTIVE_PAEDIATRIC_RULESET = "eas2015"  # two-occasion criterion
-    settings.IMPORT_SET_BASED_KEY_CHECKS = set_based_keys
     settings.IMPORT_WORKERS = workers
     coordinator = cast["coord"]
     rows = mixed_rows(240)
