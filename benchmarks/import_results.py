@@ -403,7 +403,7 @@ def write_floor(batch: Any) -> tuple[int, float]:
 
     from screening.assessing import active_ruleset  # noqa: PLC0415
     from screening.imports import fast_path  # noqa: PLC0415
-    from screening.imports.pipeline import Progress, RunContext  # noqa: PLC0415
+    from screening.imports.run import Progress, RunContext  # noqa: PLC0415
 
     with transaction.atomic():
         connection.ensure_connection()

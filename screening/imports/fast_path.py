@@ -46,7 +46,7 @@ from psycopg import sql
 from screening import rules
 from screening.imports import formats
 from screening.imports.children import Accepted, KnownChild, load_known
-from screening.imports.pipeline import (
+from screening.imports.run import (
     ChunkOutcome,
     RawRows,
     RunContext,

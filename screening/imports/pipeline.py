@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,10 @@ from django.utils.text import get_valid_filename
 
 from fh_registry import outbox
 from fh_registry.models import Practice, User
-from screening import rules
 from screening.assessing import active_ruleset
-from screening.imports import children, formats
-from screening.imports.rows import ParsedRow, RowIssue, malformed_row, parse_row
+from screening.imports import fast_path, formats, slow_path
+from screening.imports.rows import RowIssue
+from screening.imports.run import Progress, RunContext, Tally
 from screening.models import (
     FLAGGED_OUTCOMES,
     Assessment,
@@ -45,9 +44,6 @@ TASK_NAME = "screening.imports.tasks.run_import_batch"
 LIVE_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.COMPLETED)
 CHUNK_ROWS = 2000
 _LOCK_SPACE = 0x46480  # "FH" + 0x480: advisory-lock namespace of import batches
-
-#: Raw rows sorted by child then line: (line, values in formats.COLUMNS order).
-SortedRows = Iterator[tuple[int, tuple[str, ...]]]
 
 
 def imports_dir() -> Path:
@@ -127,10 +123,7 @@ def start_import(
             )
             batch._history_user = acting_user  # type: ignore[attr-defined]
             batch.save()
-            if enqueue:
-                # The relay looks the task up by name: make sure it is registered.
-                from screening.imports import tasks  # noqa: F401, PLC0415
-
+            if enqueue:  # the task is registered by ScreeningConfig.ready()
                 outbox.enqueue(TASK_NAME, batch_id=batch.pk)
     except IntegrityError:  # the same file, registered a moment ago by another
         path.unlink(missing_ok=True)
@@ -142,180 +135,6 @@ def start_import(
 
 
 # --- Running a batch --------------------------------------------------------------
-
-
-class Progress:
-    """Percent done, written where pollers can see it while the import runs.
-
-    The import's own transaction is invisible until commit, so on PostgreSQL the
-    figure goes through a second, autocommit connection (a plain UPDATE of a
-    progress column; not audited: it is not clinical data).
-    """
-
-    def __init__(self, batch_id: int) -> None:
-        self.batch_id, self.percent = batch_id, -1
-        self._conn: Any = None
-        if connection.vendor == "postgresql":
-            import psycopg  # noqa: PLC0415 - PostgreSQL only
-
-            params = connection.settings_dict
-            self._conn = psycopg.connect(
-                dbname=params["NAME"],
-                user=params.get("USER") or None,
-                password=params.get("PASSWORD") or None,
-                host=params.get("HOST") or None,
-                port=params.get("PORT") or None,
-                autocommit=True,
-            )
-
-    def set(self, fraction: float) -> None:
-        percent = max(0, min(99, int(fraction * 100)))
-        if percent == self.percent or self._conn is None:
-            return
-        self.percent = percent
-        self._conn.execute(
-            "UPDATE screening_importbatch SET progress = %s WHERE id = %s",
-            (percent, self.batch_id),
-        )
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-
-
-@dataclass
-class RunContext:
-    """What a write path needs to import one batch."""
-
-    batch: ImportBatch
-    acting_user: User
-    change_reason: str
-    ruleset: rules.RuleSet
-    now: datetime
-    chunk_rows: int
-    progress: Progress
-    after_chunk: Callable[[int], None] | None = None
-
-
-@dataclass
-class Tally:
-    read: int = 0
-    imported: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    issues: list[RowIssue] = field(default_factory=list)
-
-    def reject_malformed(self, line: int, found: int, expected: int) -> None:
-        self.read += 1
-        self.rejected += 1
-        self.issues.append(malformed_row(line, found, expected))
-
-
-RawRows = list[tuple[int, tuple[str, ...]]]
-
-
-def child_chunks(rows: SortedRows, chunk_rows: int) -> Iterator[RawRows]:
-    """Rows sorted by child, cut into chunks of about `chunk_rows` rows.
-
-    A chunk never splits a child, so each child is decided with all of its rows.
-    """
-    chunk: RawRows = []
-    current: str | None = None
-    for line, values in rows:
-        number = values[0]
-        if number != current and len(chunk) >= chunk_rows:
-            yield chunk
-            chunk = []
-        current = number
-        chunk.append((line, values))
-    if chunk:
-        yield chunk
-
-
-def patient_numbers(chunk: RawRows) -> set[str]:
-    """The children a chunk names (a row without a number is rejected anyway)."""
-    return {values[0] for _line, values in chunk if values[0]}
-
-
-@dataclass
-class ChunkOutcome:
-    """What deciding one chunk of rows gave; `handled` counts its rows."""
-
-    accepted: list[children.Accepted]
-    issues: list[RowIssue]
-    skipped: int
-    rejected: int
-    handled: int
-
-
-def decide_chunk(
-    chunk: RawRows,
-    *,
-    known: dict[str, children.KnownChild],
-    ruleset: rules.RuleSet,
-    today: date,
-) -> ChunkOutcome:
-    """Parse and decide a chunk: pure, so it may run in another process."""
-    parsed: list[ParsedRow] = []
-    issues: list[RowIssue] = []
-    rejected = 0
-    for line, values in chunk:
-        row = parse_row(line, values, today)
-        if isinstance(row, ParsedRow):
-            parsed.append(row)
-        else:
-            rejected += 1
-            issues.extend(row)
-    decision = children.decide_chunk(
-        children.group_rows(parsed), known=known, ruleset=ruleset
-    )
-    issues.extend(decision.issues)
-    return ChunkOutcome(
-        decision.accepted,
-        issues,
-        decision.skipped,
-        rejected + decision.rejected,
-        len(chunk),
-    )
-
-
-def batch_today(ctx: RunContext) -> date:
-    """One "today" for the whole batch (the latest acceptable sample date)."""
-    return timezone.localdate(ctx.now)
-
-
-def count_chunk(
-    ctx: RunContext, tally: Tally, outcome: ChunkOutcome, imported: int
-) -> None:
-    """Add a written chunk to the tally; then the test hook, if any."""
-    tally.imported += imported
-    tally.skipped += outcome.skipped
-    tally.rejected += outcome.rejected
-    tally.issues.extend(outcome.issues)
-    if ctx.after_chunk is not None:
-        ctx.after_chunk(tally.imported)
-
-
-def decide_sorted(
-    rows: SortedRows,
-    ctx: RunContext,
-    tally: Tally,
-    write: Callable[[list[children.Accepted]], None],
-    *,
-    done: Callable[[int], float],
-) -> None:
-    """Decide and write rows sorted by child, a chunk of children at a time.
-
-    `done(rows_so_far)` maps progress to a fraction for the progress bar.
-    """
-    today, handled = batch_today(ctx), 0
-    for chunk in child_chunks(rows, ctx.chunk_rows):
-        known = children.load_known(ctx.batch.practice_id, patient_numbers(chunk))
-        outcome = decide_chunk(chunk, known=known, ruleset=ctx.ruleset, today=today)
-        write(outcome.accepted)
-        count_chunk(ctx, tally, outcome, len(outcome.accepted))
-        handled += outcome.handled
-        ctx.progress.set(done(handled))
 
 
 def _save(batch: ImportBatch, user: User, **changes: Any) -> None:
@@ -367,7 +186,6 @@ def choose_path(
     name: str | None = None,
 ) -> Callable[[formats.Table, RunContext], Tally]:
     """The fast path on PostgreSQL, the slow one elsewhere (or when asked for)."""
-    from screening.imports import fast_path, slow_path  # noqa: PLC0415 - cycle
 
     if name is None:
         name = "fast" if connection.vendor == "postgresql" else "slow"

@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from screening.imports import formats
 from screening.imports.children import Accepted
-from screening.imports.pipeline import RunContext, Tally, decide_sorted
+from screening.imports.run import RunContext, Tally, decide_sorted
 from screening.models import Assessment, LabResult, Person, ResultSource
 
 BULK_SIZE = 1000
