@@ -85,18 +85,29 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
     return lines
 
 
-def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, Any]:
+#: Assessment cards the child's page shows unless all are asked for: the newest
+#: say what matters now; a long history is one click away.
+ASSESSMENT_CARDS = 6
+
+
+def child_page_context(
+    *, person: Person, user: User, lang: str, all_assessments: bool = False
+) -> dict[str, Any]:
     """What the child's page shows; a fixed number of queries however many
     results and assessments the child has."""
     results = list(
         LabResult.objects.filter(person=person).order_by("-sample_date", "-pk")
     )
-    assessments = list(
+    shown = (
         Assessment.objects.filter(person=person)
         .annotate(sample_date=F("lab_result__sample_date"))
         .defer("inputs")  # the page does not show them
         .newest_sample_first()
     )
+    # One more than shown tells whether there are more, in the same query.
+    assessments = list(shown if all_assessments else shown[: ASSESSMENT_CARDS + 1])
+    more_assessments = len(assessments) > ASSESSMENT_CARDS and not all_assessments
+    assessments = assessments if all_assessments else assessments[:ASSESSMENT_CARDS]
     latest = assessments[0] if assessments else None
     unit = user.preferred_unit
     ruleset = active_ruleset()
@@ -116,6 +127,7 @@ def child_page_context(*, person: Person, user: User, lang: str) -> dict[str, An
         "identity": PersonIdentity.objects.for_user(user).filter(person=person).first(),
         "results": results,
         "assessments": [(a, a.reasons(lang)) for a in assessments],
+        "more_assessments": more_assessments,
         "latest": latest,
         "latest_reasons": latest.reasons(lang) if latest else [],
         "next_step": next_step(latest) if latest else "",

@@ -245,7 +245,10 @@ def _identity(request: AuthenticatedRequest, person: Person) -> PersonIdentity |
 def person_detail(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
     person = _child_in_scope(request, pseudonym)
     context = child_page_context(
-        person=person, user=request.user, lang=request.LANGUAGE_CODE
+        person=person,
+        user=request.user,
+        lang=request.LANGUAGE_CODE,
+        all_assessments=request.GET.get("assessments") == "all",
     )
     return render(request, "screening/person_detail.html", context)
 

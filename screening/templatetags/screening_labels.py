@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from screening.models import Outcome
+from screening.models import Outcome, ResultSource, SampleType
 
 register = template.Library()
 
@@ -14,4 +14,16 @@ def outcome_label(code: str | None) -> str:
     """An outcome code in words ("" for none)."""
     if not code:
         return ""
-    return str(Outcome(code).label)
+    return str(dict(Outcome.choices).get(code, code))
+
+
+@register.filter
+def sample_type_label(code: str) -> str:
+    """A sample type in words (capillary, venous)."""
+    return str(dict(SampleType.choices).get(code, code))
+
+
+@register.filter
+def source_label(code: str) -> str:
+    """Where a result came from in words (form, API, import)."""
+    return str(dict(ResultSource.choices).get(code, code))

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from screening import services
-from tests.personas import child_page, lab_entry, register_child
+from tests.personas import child_page, client_for, lab_entry, register_child
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,17 @@ def test_names_show_to_the_practice_not_to_administrators(
     assert "Kinderarztpraxis Am Anger (demo) (DEMO-A)" in child_page(
         administrator, child_a
     )
+
+
+def test_the_newest_assessments_show_and_all_on_request(
+    ped_a: Any, child_a: Any
+) -> None:
+    _results(ped_a, child_a, 9)
+    html = child_page(ped_a, child_a)
+    assert html.count('class="card assessment"') == 6
+    assert 'href="?assessments=all#assessments"' in html
+    client = client_for(ped_a)
+    every = client.get(f"/screening/children/{child_a.pseudonym}/?assessments=all")
+    page = every.content.decode()
+    assert page.count('class="card assessment"') == 9
+    assert "href=\"?assessments=all#assessments\"" not in page
