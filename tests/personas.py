@@ -8,6 +8,8 @@ from typing import Any
 
 from django.test import Client
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from fh_registry.demo import ensure_demo_cast
 from fh_registry.models import Practice, User
@@ -73,3 +75,11 @@ def child_page(user: User, child: Person, lang: str = "en") -> str:
     response = client_for(user, lang).get(f"/screening/children/{child.pseudonym}/")
     assert response.status_code == 200
     return response.content.decode()
+
+
+def api_client_for(user: User) -> APIClient:
+    """An API client sending `user`'s token, as a lab system does."""
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

@@ -218,4 +218,4 @@ def test_the_newest_assessments_show_and_all_on_request(
     every = client.get(f"/screening/children/{child_a.pseudonym}/?assessments=all")
     page = every.content.decode()
     assert page.count('class="card assessment"') == 9
-    assert "href=\"?assessments=all#assessments\"" not in page
+    assert 'href="?assessments=all#assessments"' not in page

@@ -8,14 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from screening import services
 from screening.models import Assessment, LabResult
-from tests.personas import lab_entry
+from tests.personas import api_client_for, client_for, lab_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +63,7 @@ def test_the_service_refuses_a_result_without_lipid_values(
 def test_the_form_refuses_a_result_with_only_a_sample_date(
     ped_a: Any, positive_child: Any
 ) -> None:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(ped_a)
+    client = client_for(ped_a)
     response = client.post(
         f"/screening/children/{positive_child.pseudonym}/results/new/",
         {
@@ -85,9 +81,7 @@ def test_the_form_refuses_a_result_with_only_a_sample_date(
 def test_the_api_refuses_a_result_without_lipid_values(
     ped_a: Any, positive_child: Any
 ) -> None:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=ped_a)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = api_client_for(ped_a)
     response = client.post(
         "/api/v1/lab-results/",
         {

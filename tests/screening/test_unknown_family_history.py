@@ -11,13 +11,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from screening import services
 from screening.models import Assessment, Person
-from tests.personas import child_page, lab_entry
+from tests.personas import api_client_for, child_page, client_for, lab_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +66,7 @@ def test_asked_and_none_found_is_negative_without_the_prompt(
     services.record_lab_result(
         acting_user=ped_a, person=child_a, entry=lab_entry(**BORDERLINE)
     )
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(ped_a)
+    client = client_for(ped_a)
     response = client.post(
         f"/screening/children/{child_a.pseudonym}/family-history/new/",
         {"code": "none", "detail": ""},
@@ -112,9 +108,7 @@ def test_no_prompt_where_no_family_criterion_is_reachable(
 
 
 def test_the_api_says_so(ped_a: Any, child_a: Any) -> None:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=ped_a)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = api_client_for(ped_a)
     response = client.post(
         "/api/v1/lab-results/",
         {
