@@ -644,7 +644,9 @@ class ImportRowError(models.Model):
     column = models.CharField(max_length=60, blank=True)
     value = models.CharField(max_length=200, blank=True)
     code = models.CharField(max_length=40)
-    reason = models.TextField()
+    # The reason in both languages: the report is read in the reader's language.
+    reason_en = models.TextField()
+    reason_de = models.TextField()
     kind = models.CharField(
         max_length=10, choices=RowErrorKind.choices, default=RowErrorKind.REJECTED
     )
@@ -655,4 +657,8 @@ class ImportRowError(models.Model):
         ordering = ["line", "pk"]
 
     def __str__(self) -> str:
-        return f"line {self.line} {self.column}: {self.reason}"
+        return f"line {self.line} {self.column}: {self.reason_en}"
+
+    def reason(self, lang: str) -> str:
+        """The reason in `lang` ("de" or "en")."""
+        return self.reason_de if lang.startswith("de") else self.reason_en

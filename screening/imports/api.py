@@ -47,9 +47,16 @@ class ImportUploadInput(serializers.Serializer):
 
 
 class ImportRowErrorOutput(serializers.ModelSerializer):
+    reason = serializers.SerializerMethodField()
+
     class Meta:
         model = ImportRowError
         fields = ["line", "column", "value", "code", "reason", "kind"]
+
+    def get_reason(self, error: ImportRowError) -> str:
+        """The reason in the request's language."""
+        request = self.context.get("request")
+        return error.reason(getattr(request, "LANGUAGE_CODE", "en") or "en")
 
 
 class ImportBatchOutput(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ one, with the child's family history and genetic results
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from screening import rules
 from screening.assessing import assessment_fields, build_case, evaluate
-from screening.imports.rows import ParsedRow, RowIssue
+from screening.imports.rows import ParsedRow, RowIssue, in_both
 from screening.models import (
     Consent,
     ConsentScope,
@@ -178,7 +178,11 @@ class _Child:
                 "practice_patient_id",
                 self.number,
                 "consent_withdrawn",
-                _("The screening consent for this child has been withdrawn."),
+                *in_both(
+                    lambda: _(
+                        "The screening consent for this child has been withdrawn."
+                    )
+                ),
             )
         if self.identity and row.sex != self.identity[0]:
             return self._mismatch(row, "sex", row.sex, self.identity[0])
@@ -188,12 +192,16 @@ class _Child:
             )
         key = (entry.sample_date, entry.lab_sample_id)
         if key in self.stored_keys:
-            return _skip(row, "already_imported", _("This result is already stored."))
+            return _skip(
+                row, "already_imported", lambda: _("This result is already stored.")
+            )
         if key in self.file_keys:
             return _skip(
                 row,
                 "duplicate_row",
-                _("Same child, sample date and lab sample id as an earlier line."),
+                lambda: _(
+                    "Same child, sample date and lab sample id as an earlier line."
+                ),
             )
         return None
 
@@ -205,8 +213,12 @@ class _Child:
             column,
             str(value),
             "identity_mismatch",
-            _("This child is known with %(column)s %(known)s.")
-            % {"column": column, "known": known},
+            *in_both(
+                lambda: (
+                    _("This child is known with %(column)s %(known)s.")
+                    % {"column": column, "known": known}
+                )
+            ),
         )
 
     def accept(self, row: ParsedRow, ruleset: rules.RuleSet) -> Accepted:
@@ -282,13 +294,13 @@ class _Child:
         return [*earlier, current]
 
 
-def _skip(row: ParsedRow, code: str, reason: str) -> RowIssue:
+def _skip(row: ParsedRow, code: str, message: Callable[[], str]) -> RowIssue:
     return RowIssue(
         row.line,
         "lab_sample_id",
         row.entry.lab_sample_id,
         code,
-        reason,
+        *in_both(message),
         RowErrorKind.SKIPPED,
     )
 

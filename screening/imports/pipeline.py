@@ -173,7 +173,8 @@ def _record_issues(batch: ImportBatch, issues: list[RowIssue]) -> None:
                 column=issue.column,
                 value=issue.value[:200],
                 code=issue.code,
-                reason=issue.reason,
+                reason_en=issue.reason_en,
+                reason_de=issue.reason_de,
                 kind=issue.kind,
             )
             for issue in sorted(issues, key=lambda issue: issue.line)

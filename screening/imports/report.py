@@ -24,12 +24,15 @@ class _Echo:
         return value
 
 
-def report_lines(batch: ImportBatch) -> Iterator[str]:
-    """The report as CSV text lines, header first, streamed from the database."""
+def report_lines(batch: ImportBatch, lang: str = "") -> Iterator[str]:
+    """The report as CSV text lines, header first, streamed from the database,
+    its reasons in `lang` (default: the language of the upload)."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     yield writer.writerow(REPORT_COLUMNS)
+    reason = "reason_de" if (lang or batch.language).startswith("de") else "reason_en"
+    columns = [reason if name == "reason" else name for name in REPORT_COLUMNS]
     rows = ImportRowError.objects.filter(batch=batch).order_by("line", "pk")
-    for error in rows.values_list(*REPORT_COLUMNS).iterator(chunk_size=2000):
+    for error in rows.values_list(*columns).iterator(chunk_size=2000):
         yield writer.writerow(error)
 
 

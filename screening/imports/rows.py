@@ -9,6 +9,7 @@ plausibility limits live in the rule engine (`rules.check_panel`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -63,8 +64,19 @@ class RowIssue:
     column: str
     value: str
     code: str
-    reason: str
+    reason_en: str
+    reason_de: str
     kind: str = RowErrorKind.REJECTED
+
+
+def in_both(message: Callable[[], str]) -> tuple[str, str]:
+    """`message` rendered in English and in German: the report is read in the
+    reader's language, whoever uploaded the file."""
+    with translation.override("en"):
+        english = message()
+    with translation.override("de"):
+        german = message()
+    return english, german
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +134,18 @@ class _Reader:
     def text(self, column: str) -> str:
         return self.values[_AT[column]]
 
-    def bad(self, column: str, code: str, reason: str) -> None:
+    def bad(self, column: str, code: str, message: Callable[[], str]) -> None:
+        self.add(column, code, *in_both(message))
+
+    def add(self, column: str, code: str, english: str, german: str) -> None:
         self.issues.append(
-            RowIssue(self.line, column, self.text(column)[:200], code, reason)
+            RowIssue(self.line, column, self.text(column)[:200], code, english, german)
         )
 
     def required(self, column: str) -> str:
         text = self.text(column)
         if not text:
-            self.bad(column, "missing_value", _("A value is required."))
+            self.bad(column, "missing_value", lambda: _("A value is required."))
         return text
 
     def choice(self, column: str, allowed: dict[str, Any], words: str) -> Any:
@@ -138,9 +153,9 @@ class _Reader:
         found = allowed.get(text.lower(), _MISSING)
         if found is _MISSING:
             if text:
-                self.bad(column, "invalid_choice", _("Allowed: %s.") % words)
+                self.bad(column, "invalid_choice", lambda: _("Allowed: %s.") % words)
             else:
-                self.bad(column, "missing_value", _("A value is required."))
+                self.bad(column, "missing_value", lambda: _("A value is required."))
             return None
         return found
 
@@ -153,7 +168,7 @@ class _Reader:
             self.bad(
                 column,
                 "invalid_date",
-                _("Not a date: use YYYY-MM-DD or DD.MM.YYYY."),
+                lambda: _("Not a date: use YYYY-MM-DD or DD.MM.YYYY."),
             )
         return found
 
@@ -166,7 +181,7 @@ class _Reader:
             self.bad(
                 column,
                 "invalid_number",
-                _("Not a number: digits with a decimal point or comma."),
+                lambda: _("Not a number: digits with a decimal point or comma."),
             )
         return found
 
@@ -180,7 +195,7 @@ def _identity(reader: _Reader) -> tuple[str, str | None, date | None]:
         reader.bad(
             "practice_patient_id",
             "too_long",
-            _("At most %d characters.") % MAX_PATIENT_ID,
+            lambda: _("At most %d characters.") % MAX_PATIENT_ID,
         )
     sex = reader.choice("sex", _SEXES, "F, M")
     return patient, sex, reader.day("birth_date")
@@ -198,12 +213,16 @@ def _entry(reader: _Reader) -> LabEntry | None:
     lipoprotein_a = reader.number("lipoprotein_a")
     sample_id = reader.text("lab_sample_id")
     if len(sample_id) > MAX_SAMPLE_ID:
-        reader.bad("lab_sample_id", "too_long", _("At most %d characters.") % 60)
+        reader.bad(
+            "lab_sample_id",
+            "too_long",
+            lambda: _("At most %d characters.") % MAX_SAMPLE_ID,
+        )
     if all(reader.text(column) == "" for column in _LAB_COLUMNS):
         reader.bad(
             "total_cholesterol",
             "no_values",
-            _("The row has no lipid value at all."),
+            lambda: _("The row has no lipid value at all."),
         )
     if reader.issues or sample_date is None:
         return None
@@ -223,12 +242,31 @@ def _entry(reader: _Reader) -> LabEntry | None:
     )
 
 
-def _service_issues(reader: _Reader, error: ValidationError) -> None:
-    for field, errors in error.error_dict.items():
+def _service_issues(reader: _Reader, check: Callable[[], object]) -> None:
+    """The service's field errors, in both languages: the check runs once more
+    in each (its messages are rendered when raised), for refused rows only."""
+    english, german = (_refusal(check, lang) for lang in ("en", "de"))
+    for (field, errors_en), errors_de in zip(
+        english.error_dict.items(), german.error_dict.values(), strict=True
+    ):
         column = field if field in _AT else "sample_date"
-        for problem in errors:
-            message = " ".join(str(text) for text in problem.messages)
-            reader.bad(column, problem.code or "invalid", message)
+        for problem_en, problem_de in zip(errors_en, errors_de, strict=True):
+            reader.add(
+                column,
+                problem_en.code or "invalid",
+                " ".join(str(text) for text in problem_en.messages),
+                " ".join(str(text) for text in problem_de.messages),
+            )
+
+
+def _refusal(check: Callable[[], object], lang: str) -> ValidationError:
+    with translation.override(lang):
+        try:
+            check()
+        except ValidationError as error:
+            return error
+    msg = "a check refused a row in one language but not in another"
+    raise AssertionError(msg)
 
 
 def _warnings(line: int, values: tuple[str, ...], panel: rules.LipidPanel) -> tuple:
@@ -236,14 +274,14 @@ def _warnings(line: int, values: tuple[str, ...], panel: rules.LipidPanel) -> tu
     problems = rules.check_panel(panel)
     if not problems:
         return ()
-    lang = (translation.get_language() or "en")[:2]
     return tuple(
         RowIssue(
             line,
             problem.field,
             values[_AT[problem.field]],
             problem.code,
-            problem.text(lang),
+            problem.text("en"),
+            problem.text("de"),
             RowErrorKind.WARNING,
         )
         for problem in problems
@@ -263,17 +301,21 @@ def parse_row(
     entry = _entry(reader)
     if entry is None or sex is None or birth_date is None:
         return reader.issues
-    try:
+
+    def check() -> rules.LipidPanel:
         # Shape, number and plausibility checks exactly as for the form; extreme
         # values need no confirmation here: the lab measured them (see warnings).
-        panel = check_lab_entry(
+        return check_lab_entry(
             entry,
             person=cast(Any, _Born(birth_date)),
             confirm_extreme=True,
             today=today,
         )
-    except ValidationError as error:
-        _service_issues(reader, error)
+
+    try:
+        panel = check()
+    except ValidationError:
+        _service_issues(reader, check)
         return reader.issues
     return ParsedRow(
         line=line,
@@ -293,6 +335,10 @@ def malformed_row(line: int, found: int, expected: int) -> RowIssue:
         "",
         "",
         "malformed_row",
-        _("The row has %(found)d cells; the header has %(expected)d.")
-        % {"found": found, "expected": expected},
+        *in_both(
+            lambda: (
+                _("The row has %(found)d cells; the header has %(expected)d.")
+                % {"found": found, "expected": expected}
+            )
+        ),
     )

@@ -124,7 +124,9 @@ def batch_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 def batch_report(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     """The row-error report as CSV (line, column, value, code, reason, kind)."""
     batch = get_object_or_404(_batches(request), pk=pk)
-    response = StreamingHttpResponse(report_lines(batch), content_type="text/csv")
+    response = StreamingHttpResponse(
+        report_lines(batch, request.LANGUAGE_CODE), content_type="text/csv"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="import-batch-{batch.pk}-errors.csv"'
     )

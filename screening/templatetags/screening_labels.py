@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from screening.models import Outcome, ResultSource, SampleType
+from screening.models import ImportRowError, Outcome, ResultSource, SampleType
 
 register = template.Library()
 
@@ -27,3 +27,9 @@ def sample_type_label(code: str) -> str:
 def source_label(code: str) -> str:
     """Where a result came from in words (form, API, import)."""
     return str(dict(ResultSource.choices).get(code, code))
+
+
+@register.filter
+def reason_in(error: ImportRowError, lang: str) -> str:
+    """An import row's reason in the reader's language."""
+    return error.reason(lang or "en")

@@ -172,3 +172,23 @@ def test_import_pages_answer_each_role(cast: Any, role: str, expected: int) -> N
         assert client.get(url).status_code == expected, url
     listing = client.get("/screening/imports/").status_code
     assert listing == (404 if role in ("epi", "admin") else 200)
+
+
+def test_row_reasons_read_in_the_readers_language(ped_a: Any) -> None:
+    """Uploaded in English, read in German: the page, the report and the API
+    give each reader the reasons in their own language."""
+    batch = import_file(ped_a, DATA / "import_bad_rows.csv")
+    assert batch.language == "en"
+    german = Client(HTTP_ACCEPT_LANGUAGE="de")
+    german.force_login(ped_a)
+    page = german.get(f"/screening/imports/{batch.pk}/").content.decode()
+    assert "Ein Wert ist erforderlich." in page
+    assert "A value is required." not in page
+    report = b"".join(german.get(f"/screening/imports/{batch.pk}/report.csv"))
+    assert "Ein Wert ist erforderlich." in report.decode()
+    body = (
+        _api(ped_a)
+        .get(f"/api/v1/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="de")
+        .json()
+    )
+    assert body["row_errors"][0]["reason"] == "Ein Wert ist erforderlich."

@@ -70,7 +70,7 @@ def _snapshot(batch: Any) -> dict[str, Any]:
     counts["Assessment"] = Assessment.objects.filter(import_batch=batch).count()
     errors = list(
         ImportRowError.objects.filter(batch=batch).values_list(
-            "line", "column", "value", "code", "reason", "kind"
+            "line", "column", "value", "code", "reason_en", "reason_de", "kind"
         )
     )
     tally = (batch.rows_read, batch.rows_imported, batch.rows_skipped)

@@ -148,8 +148,17 @@ def test_every_bad_row_is_reported_and_none_stops_the_batch(
     )
     assert found == BAD_ROWS
     reasons = dict(
-        ImportRowError.objects.filter(batch=batch).values_list("code", "reason")
+        ImportRowError.objects.filter(batch=batch).values_list("code", "reason_en")
     )
+    german = dict(
+        ImportRowError.objects.filter(batch=batch).values_list("code", "reason_de")
+    )
+    # Every reason in both languages, whoever uploaded: the reader's shows.
+    assert german["ldl_exceeds_tc"] == (
+        "LDL-C 5,3 mmol/L kann nicht über dem Gesamtcholesterin 4,0 mmol/L liegen"
+    )
+    assert german["malformed_row"] != reasons["malformed_row"]
+    assert all(german.values())
     assert reasons["ldl_exceeds_tc"] == (
         "LDL-C 5.3 mmol/L cannot exceed total cholesterol 4.0 mmol/L"
     )
@@ -165,6 +174,9 @@ def test_every_bad_row_is_reported_and_none_stops_the_batch(
         == "3,practice_patient_id,,missing_value,A value is required.,rejected\n"
     )
     assert len(lines) == 1 + len(BAD_ROWS)
+    in_german = list(report_lines(batch, "de"))
+    assert in_german[1].startswith("3,practice_patient_id,,missing_value,")
+    assert in_german[1] != lines[1]
 
 
 def test_the_same_file_twice_is_recognised_and_not_imported_again(
@@ -295,7 +307,7 @@ def test_rows_of_a_child_whose_consent_was_withdrawn_are_rejected(
 
     assert (batch.rows_imported, batch.rows_rejected) == (0, 1)
     error = ImportRowError.objects.get(batch=batch)
-    assert (error.column, error.value, error.code, error.reason) == (
+    assert (error.column, error.value, error.code, error.reason("en")) == (
         "practice_patient_id",
         "A-1",
         "consent_withdrawn",
@@ -314,7 +326,13 @@ def test_a_known_child_with_another_birth_date_is_a_row_error(
     batch = import_file(ped_a, source)
 
     error = ImportRowError.objects.get(batch=batch)
-    assert (error.line, error.column, error.value, error.code, error.reason) == (
+    assert (
+        error.line,
+        error.column,
+        error.value,
+        error.code,
+        error.reason("en"),
+    ) == (
         2,
         "birth_date",
         "2016-03-02",
