@@ -254,6 +254,10 @@ def record_genetic_result(
     transcript: str = "",
 ) -> GeneticResult:
     """Record a reported variant; GenDG §12 retention is ten years from the report."""
+    if report_date > timezone.localdate():
+        raise _field_error(
+            "report_date", _("The report date lies in the future."), "future"
+        )
     try:
         retain_until = report_date.replace(year=report_date.year + 10)
     except ValueError:  # 29 February

@@ -1,0 +1,81 @@
+"""Bad input to the API is a 400 naming the field, never a server error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from screening.models import GeneticResult, LabResult
+from tests.personas import api_client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _result(child: Any, **values: Any) -> dict[str, Any]:
+    return {
+        "person": child.pseudonym,
+        "sample_date": "2026-11-02",
+        "sample_type": "venous",
+        "unit": "mmol/L",
+        "total_cholesterol": "5.2",
+        "hdl_cholesterol": "1.4",
+        "ldl_cholesterol": "3.1",
+        "triglycerides": "1.0",
+        **values,
+    }
+
+
+def test_an_idempotency_key_over_100_characters(ped_a: Any, child_a: Any) -> None:
+    response = api_client_for(ped_a).post(
+        "/api/v1/lab-results/",
+        _result(child_a),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k" * 101,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "idempotency_key" in response.json()
+    assert not LabResult.objects.exists()
+
+
+def test_a_tsh_with_more_digits_than_stored(ped_a: Any, child_a: Any) -> None:
+    response = api_client_for(ped_a).post(
+        "/api/v1/lab-results/",
+        _result(child_a, tsh_mu_l="99999.9999"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "tsh_mu_l" in response.json()
+    assert not LabResult.objects.exists()
+
+
+def test_a_genetic_report_dated_in_the_far_future(ped_a: Any, child_a: Any) -> None:
+    response = api_client_for(ped_a).post(
+        "/api/v1/genetic-results/",
+        {
+            "person": child_a.pseudonym,
+            "gene": "LDLR",
+            "hgvs_c": "c.681C>G",
+            "acmg_class": "pathogenic",
+            "lab": "Humangenetik",
+            "report_date": "9999-12-31",
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json()["report_date"][0]["code"] == "future"
+    assert not GeneticResult.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 5_000])
+def test_json_nested_beyond_reason(ped_a: Any, body: str) -> None:
+    response = api_client_for(ped_a).post(
+        "/api/v1/lab-results/",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
