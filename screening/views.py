@@ -125,14 +125,11 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
                     sex=data["sex"],
                     birth_date=data["birth_date"],
                     practice_patient_number=data["practice_patient_number"],
-                    identity=_identity_entry(data),
-                    consent_given_on=data["consent_given_on"],
-                    consent_given_by=data["consent_given_by"],
+                    **_identity_and_consent(data),
                 ),
             )
             if person is not None:
-                messages.success(request, _("Child registered."))
-                return redirect("screening:person-detail", pseudonym=person.pseudonym)
+                return _back_to(request, person, _("Child registered."))
     return render(
         request,
         "screening/person_register.html",
@@ -155,6 +152,21 @@ def age_in_whole_years(birth_date: date) -> int:
     return today.year - birth_date.year - int(before_birthday)
 
 
+def _back_to(request: AuthenticatedRequest, person: Person, done: str) -> HttpResponse:
+    """Say what was saved, on the person's page."""
+    messages.success(request, done)
+    return redirect("screening:person-detail", pseudonym=person.pseudonym)
+
+
+def _identity_and_consent(data: dict[str, Any]) -> dict[str, Any]:
+    """A form's name, contact and consent as the services take them."""
+    return {
+        "identity": _identity_entry(data),
+        "consent_given_on": data["consent_given_on"],
+        "consent_given_by": data["consent_given_by"],
+    }
+
+
 def _identity_entry(data: dict[str, Any]) -> services.IdentityEntry:
     return services.IdentityEntry(
         **{name: data[name] for name in services.IdentityEntry.__slots__}
@@ -164,65 +176,36 @@ def _identity_entry(data: dict[str, Any]) -> services.IdentityEntry:
 @login_required
 def person_complete(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
     """Name, contact and consent of a child that arrived by a lab file."""
-    _require_pediatrician(request)
-    person = _child_in_scope(request, pseudonym)
-    form = CompleteRecordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        completed = submitted(
-            request,
-            form,
-            lambda: services.complete_child_record(
-                acting_user=request.user,
-                person=person,
-                identity=_identity_entry(data),
-                consent_given_on=data["consent_given_on"],
-                consent_given_by=data["consent_given_by"],
-            ),
-        )
-        if completed is not None:
-            messages.success(request, _("Record completed."))
-            return redirect("screening:person-detail", pseudonym=person.pseudonym)
-    return render(
+    return _record_for_child(
         request,
-        "screening/person_complete.html",
-        {"form": form, "person": person, "consent_rules": services.CONSENT_RULES},
+        pseudonym,
+        form_class=CompleteRecordForm,
+        record=lambda *, acting_user, person, **data: services.complete_child_record(
+            acting_user=acting_user, person=person, **_identity_and_consent(data)
+        ),
+        title=_("Complete the record"),
+        saved=_("Record completed."),
+        template="screening/person_complete.html",
+        extra={"consent_rules": services.CONSENT_RULES},
     )
 
 
 @login_required
 def parent_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
     """Register the child's mother or father (parents first in the cascade)."""
-    _require_pediatrician(request)
-    person = _child_in_scope(request, pseudonym)
-    form = ParentForm(
-        request.POST or None, initial={"parent": request.GET.get("parent")}
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        parent = submitted(
-            request,
-            form,
-            lambda: services.register_parent(
-                acting_user=request.user,
-                child=person,
-                sex=data["parent"],
-                birth_date=data["birth_date"],
-                identity=_identity_entry(data),
-            ),
-        )
-        if parent is not None:
-            messages.success(request, _("Parent added."))
-            return redirect("screening:person-detail", pseudonym=person.pseudonym)
-    return render(
+    return _record_for_child(
         request,
-        "screening/simple_form.html",
-        {
-            "form": form,
-            "person": person,
-            "identity": _identity(request, person),
-            "title": _("Add a parent"),
-        },
+        pseudonym,
+        form_class=ParentForm,
+        record=lambda *, acting_user, person, **data: services.register_parent(
+            acting_user=acting_user,
+            child=person,
+            sex=data["parent"],
+            birth_date=data["birth_date"],
+            identity=_identity_entry(data),
+        ),
+        title=_("Add a parent"),
+        saved=_("Parent added."),
     )
 
 
@@ -275,12 +258,10 @@ def lab_result_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResp
         )
         needs_confirmation = recorded is None and _asks_confirmation(form)
         if recorded is not None:
-            messages.success(
-                request,
-                _("Result saved. Assessment: %(outcome)s")
-                % {"outcome": recorded.assessment.get_outcome_display()},
-            )
-            return redirect("screening:person-detail", pseudonym=person.pseudonym)
+            saved = _("Result saved. Assessment: %(outcome)s") % {
+                "outcome": recorded.assessment.get_outcome_display()
+            }
+            return _back_to(request, person, saved)
     return render(
         request,
         "screening/lab_result_form.html",
@@ -310,11 +291,14 @@ def _record_for_child(
     record: Callable[..., object],
     title: str,
     saved: str,
+    template: str = "screening/simple_form.html",
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """A small form whose data go to one service, then back to the child's page."""
+    """A form about one child whose data go to one service, then back to the
+    child's page."""
     _require_pediatrician(request)
     person = _child_in_scope(request, pseudonym)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = submitted(
@@ -323,16 +307,16 @@ def _record_for_child(
             lambda: record(acting_user=request.user, person=person, **data),
         )
         if done is not None:
-            messages.success(request, saved)
-            return redirect("screening:person-detail", pseudonym=person.pseudonym)
+            return _back_to(request, person, saved)
     return render(
         request,
-        "screening/simple_form.html",
+        template,
         {
             "form": form,
             "person": person,
             "identity": _identity(request, person),
             "title": title,
+            **(extra or {}),
         },
     )
 

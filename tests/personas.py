@@ -83,3 +83,10 @@ def api_client_for(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def record_result(user: User, child: Person, **values: Any) -> services.RecordedResult:
+    """A result for `child` entered by `user`: `lab_entry` with `values`."""
+    return services.record_lab_result(
+        acting_user=user, person=child, entry=lab_entry(**values)
+    )

@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from fh_registry.models import Practice
 from screening.migrations._reason_codes import reason_codes
 from screening.models import Assessment, ImportBatch, LabResult, Person
-from tests.personas import client_for
+from tests.personas import client_for, record_result
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -136,12 +136,8 @@ def test_the_migration_converts_stored_texts(cast: dict[str, Any]) -> None:
 def test_postgresql_refuses_to_change_or_delete_an_assessment(
     ped_a: Any, child_a: Any
 ) -> None:
-    from screening import services  # noqa: PLC0415
-    from tests.personas import lab_entry  # noqa: PLC0415
 
-    recorded = services.record_lab_result(
-        acting_user=ped_a, person=child_a, entry=lab_entry()
-    )
+    recorded = record_result(ped_a, child_a)
     rows = Assessment.objects.filter(pk=recorded.assessment.pk)
     refused = pytest.raises(IntegrityError, match="append-only: UPDATE refused")
     with refused, transaction.atomic():

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from screening import services
-from tests.personas import child_page, lab_entry
+from tests.personas import child_page, record_result
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +18,15 @@ pytestmark = pytest.mark.django_db
 def test_an_older_sample_entered_later_does_not_replace_the_current_assessment(
     ped_a: Any, child_a: Any
 ) -> None:
-    services.record_lab_result(
-        acting_user=ped_a,
-        person=child_a,
-        entry=lab_entry(
-            sample_date=date(2026, 11, 2),
-            total_cholesterol=Decimal("7.9"),
-            ldl_cholesterol=Decimal("5.6"),
-        ),
+    record_result(
+        ped_a,
+        child_a,
+        sample_date=date(2026, 11, 2),
+        total_cholesterol=Decimal("7.9"),
+        ldl_cholesterol=Decimal("5.6"),
     )
     # A result from an earlier visit, typed in afterwards.
-    services.record_lab_result(
-        acting_user=ped_a,
-        person=child_a,
-        entry=lab_entry(sample_date=date(2026, 3, 9)),
-    )
+    record_result(ped_a, child_a, sample_date=date(2026, 3, 9))
     html = child_page(ped_a, child_a)
     current = re.search(
         r'id="latest-assessment".*?data-outcome="([a-z_]+)"', html, re.S

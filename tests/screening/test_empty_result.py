@@ -10,9 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from screening import services
 from screening.models import Assessment, LabResult
-from tests.personas import api_client_for, client_for, lab_entry
+from tests.personas import api_client_for, client_for, record_result
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +26,12 @@ NO_VALUES = {
 
 @pytest.fixture
 def positive_child(ped_a: Any, child_a: Any) -> Any:
-    services.record_lab_result(
-        acting_user=ped_a,
-        person=child_a,
-        entry=lab_entry(
-            total_cholesterol=Decimal("7.9"),
-            ldl_cholesterol=Decimal("5.6"),
-            hdl_cholesterol=Decimal("1.3"),
-        ),
+    record_result(
+        ped_a,
+        child_a,
+        total_cholesterol=Decimal("7.9"),
+        ldl_cholesterol=Decimal("5.6"),
+        hdl_cholesterol=Decimal("1.3"),
     )
     return child_a
 
@@ -50,10 +47,8 @@ def test_the_service_refuses_a_result_without_lipid_values(
     ped_a: Any, positive_child: Any
 ) -> None:
     with pytest.raises(ValidationError) as raised:
-        services.record_lab_result(
-            acting_user=ped_a,
-            person=positive_child,
-            entry=lab_entry(sample_date=timezone.localdate(), **NO_VALUES),
+        record_result(
+            ped_a, positive_child, sample_date=timezone.localdate(), **NO_VALUES
         )
     codes = [e.code for e in raised.value.error_dict["__all__"]]
     assert codes == ["no_values"]

@@ -12,8 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from screening import services
-from tests.personas import lab_entry, register_child
+from tests.personas import record_result, register_child
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +32,8 @@ def test_children_only_by_default_with_count_and_flag(ped_a: Any) -> None:
     adult = register_child(
         ped_a, number="A-2", birth_date=timezone.localdate() - timedelta(days=40 * 365)
     )
-    services.record_lab_result(
-        acting_user=ped_a,
-        person=child,
-        entry=lab_entry(
-            total_cholesterol=Decimal("7.9"), ldl_cholesterol=Decimal("5.6")
-        ),
+    record_result(
+        ped_a, child, total_cholesterol=Decimal("7.9"), ldl_cholesterol=Decimal("5.6")
     )
     html = _list(ped_a)
     assert ROW.findall(html) == [child.pseudonym]
@@ -60,14 +55,10 @@ def test_search_by_name_number_or_pseudonym(ped_a: Any) -> None:
 def test_sorting_by_flag_puts_flagged_children_first(ped_a: Any) -> None:
     flagged = register_child(ped_a, number="A-1")
     later = register_child(ped_a, number="A-2")
-    services.record_lab_result(
-        acting_user=ped_a,
-        person=flagged,
-        entry=lab_entry(
-            total_cholesterol=Decimal("7.9"), ldl_cholesterol=Decimal("5.6")
-        ),
+    record_result(
+        ped_a, flagged, total_cholesterol=Decimal("7.9"), ldl_cholesterol=Decimal("5.6")
     )
-    services.record_lab_result(acting_user=ped_a, person=later, entry=lab_entry())
+    record_result(ped_a, later)
     assert ROW.findall(_list(ped_a))[0] == later.pseudonym  # newest first
     assert ROW.findall(_list(ped_a, sort="flag"))[0] == flagged.pseudonym
 

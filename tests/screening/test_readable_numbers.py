@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from screening import services
 from screening.charts import round_step
-from tests.personas import child_page, lab_entry
+from tests.personas import child_page, record_result
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def two_results(ped_a: Any, child_a: Any) -> Any:
     for day, ldl in ((date(2025, 3, 4), "5.3"), (date(2025, 9, 1), "4.75")):
-        services.record_lab_result(
-            acting_user=ped_a,
-            person=child_a,
-            entry=lab_entry(
-                sample_date=day,
-                total_cholesterol=Decimal("7.1"),
-                ldl_cholesterol=Decimal(ldl),
-            ),
+        record_result(
+            ped_a,
+            child_a,
+            sample_date=day,
+            total_cholesterol=Decimal("7.1"),
+            ldl_cholesterol=Decimal(ldl),
         )
     return child_a
 

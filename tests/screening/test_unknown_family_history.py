@@ -14,7 +14,13 @@ from django.core.management import call_command
 
 from screening import services
 from screening.models import Assessment, Person
-from tests.personas import api_client_for, child_page, client_for, lab_entry
+from tests.personas import (
+    api_client_for,
+    child_page,
+    client_for,
+    lab_entry,
+    record_result,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +48,7 @@ def _current(child: Any) -> Assessment:
 def test_not_recorded_family_history_asks_instead_of_no_follow_up(
     ped_a: Any, child_a: Any
 ) -> None:
-    recorded = services.record_lab_result(
-        acting_user=ped_a, person=child_a, entry=lab_entry(**BORDERLINE)
-    )
+    recorded = record_result(ped_a, child_a, **BORDERLINE)
     assessment = recorded.assessment
     assert assessment.outcome == "negative"  # the outcome codes stay DOMAIN's
     assert "family_history_unknown" in assessment.alerts
@@ -63,9 +67,7 @@ def test_not_recorded_family_history_asks_instead_of_no_follow_up(
 def test_asked_and_none_found_is_negative_without_the_prompt(
     ped_a: Any, child_a: Any
 ) -> None:
-    services.record_lab_result(
-        acting_user=ped_a, person=child_a, entry=lab_entry(**BORDERLINE)
-    )
+    record_result(ped_a, child_a, **BORDERLINE)
     client = client_for(ped_a)
     response = client.post(
         f"/screening/children/{child_a.pseudonym}/family-history/new/",
@@ -83,9 +85,7 @@ def test_asked_and_none_found_is_negative_without_the_prompt(
 def test_a_positive_family_history_makes_the_child_positive_by_b(
     ped_a: Any, child_a: Any
 ) -> None:
-    services.record_lab_result(
-        acting_user=ped_a, person=child_a, entry=lab_entry(**BORDERLINE)
-    )
+    record_result(ped_a, child_a, **BORDERLINE)
     services.record_family_history(
         acting_user=ped_a, person=child_a, code="parent_high_cholesterol"
     )
