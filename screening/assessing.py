@@ -98,38 +98,39 @@ def build_case(
 @dataclass(frozen=True, slots=True)
 class PersonFacts:
     """A person's family history codes and genetic (ACMG) classes, and whether
-    the family history is recorded at all (asked, or a finding entered)."""
+    the family was asked about them."""
 
     family_codes: list[str]
     variant_classes: list[str]
-    family_history_recorded: bool
+    family_history_asked: bool
 
 
 def person_facts(person: Person) -> PersonFacts:
     """What the rule sets read about a person besides their lab results."""
-    family_codes = list(
-        FamilyHistoryEntry.objects.filter(person=person).values_list("code", flat=True)
-    )
     return PersonFacts(
-        family_codes=family_codes,
+        family_codes=list(
+            FamilyHistoryEntry.objects.filter(person=person).values_list(
+                "code", flat=True
+            )
+        ),
         variant_classes=list(
             GeneticResult.objects.filter(person=person).values_list(
                 "acmg_class", flat=True
             )
         ),
-        family_history_recorded=person.family_history_asked_on is not None
-        or bool(family_codes),
+        family_history_asked=person.family_history_asked_on is not None,
     )
 
 
 def evaluate(
-    ruleset: rules.RuleSet, case: rules.Case, *, family_history_recorded: bool
+    ruleset: rules.RuleSet, case: rules.Case, *, family_history_asked: bool
 ) -> rules.Evaluation:
     """The rule set's evaluation of a stored person's case, the one way every
-    entry path (form, API, import, reassessment) takes: where the family history
-    is not recorded, with the prompt to ask when that could flag the child."""
+    entry path (form, API, import, reassessment) takes. The family history is
+    recorded once the family was asked or a finding is entered; until then the
+    evaluation prompts to ask where that could flag the child."""
     evaluation = ruleset.evaluate(case)
-    if family_history_recorded:
+    if family_history_asked or case.family_history:
         return evaluation
     return rules.with_family_history_prompt(ruleset, case, evaluation)
 

@@ -158,8 +158,7 @@ def _reassess_chunk(
         evaluation = evaluate(
             ruleset,
             case,
-            family_history_recorded=person.family_history_asked_on is not None
-            or bool(codes.get(person_id)),
+            family_history_asked=person.family_history_asked_on is not None,
         )
         what_if.children += 1
         what_if.transitions[(current.get(person_id, "—"), str(evaluation.outcome))] += 1

@@ -156,6 +156,14 @@ def _check_consent_date(given_on: date, *, birth_date: date) -> None:
         )
 
 
+def _screening_consent_in_force(person: Person) -> bool:
+    return (
+        Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
+        .in_force(on=timezone.localdate())
+        .exists()
+    )
+
+
 def _give_screening_consent(
     person: Person, *, on: date, by: str, acting_user: User
 ) -> None:
@@ -186,12 +194,7 @@ def complete_child_record(
     _audited_save(
         PersonIdentity(person=person, **_fields(identity)), acting_user=acting_user
     )
-    consented = (
-        Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
-        .in_force(on=timezone.localdate())
-        .exists()
-    )
-    if not consented:
+    if not _screening_consent_in_force(person):
         _give_screening_consent(
             person,
             on=consent_given_on,
@@ -657,9 +660,7 @@ def _preconditions(
     """What a capture checks and what its assessment needs."""
     sample_id = entry.lab_sample_id.strip()
     return _Preconditions(
-        consented=Consent.objects.filter(person=person, scope=ConsentScope.SCREENING)
-        .in_force(on=timezone.localdate())
-        .exists(),
+        consented=_screening_consent_in_force(person),
         duplicate=bool(sample_id)
         and LabResult.objects.filter(
             person=person, sample_date=entry.sample_date, lab_sample_id=sample_id
@@ -720,7 +721,7 @@ def _assessment_of(
         variant_classes=facts.variant_classes,
     )
     evaluation = evaluate(
-        ruleset, case, family_history_recorded=facts.family_history_recorded
+        ruleset, case, family_history_asked=facts.family_history_asked
     )
     return assessment_for(
         evaluation, case=case, lab_result=lab_result, acting_user=acting_user

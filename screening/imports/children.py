@@ -256,10 +256,7 @@ class _Child:
         evaluation = evaluate(
             ruleset,
             case,
-            family_history_recorded=bool(
-                self.known
-                and (self.known.family_history_asked or self.known.family_codes)
-            ),
+            family_history_asked=bool(self.known and self.known.family_history_asked),
         )
         self.entered.append(entered)
         return Accepted(
