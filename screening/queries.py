@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -162,7 +162,9 @@ def practice_persons(
     assessment (`latest_outcome`)."""
     persons = Person.objects.for_user(user).select_related("practice", "identity")
     if not adults:
-        persons = persons.filter(birth_date__gt=_years_before(ADULT_AGE_YEARS))
+        today = timezone.localdate()
+        adult_if_born_by = rules.anniversary(today, today.year - ADULT_AGE_YEARS)
+        persons = persons.filter(birth_date__gt=adult_if_born_by)
     if query:
         names = PersonIdentity.objects.for_user(user).filter(
             Q(family_name__icontains=query) | Q(given_name__icontains=query)
@@ -187,14 +189,6 @@ def practice_persons(
         )
     _, ordering = LIST_ORDERS.get(order, LIST_ORDERS["newest"])
     return persons.order_by(*ordering)
-
-
-def _years_before(years: int) -> date:
-    today = timezone.localdate()
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,10 +261,7 @@ def record_genetic_result(
         raise _field_error(
             "report_date", _("The report date lies in the future."), "future"
         )
-    try:
-        retain_until = report_date.replace(year=report_date.year + 10)
-    except ValueError:  # 29 February
-        retain_until = report_date.replace(year=report_date.year + 10, day=28)
+    retain_until = rules.anniversary(report_date, report_date.year + 10)
     result = GeneticResult(
         person=person,
         gene=gene.strip().upper(),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from fh_registry.access import can_enter_results, is_administrator
 from fh_registry.models import Role, User
 from fh_registry.requests import AuthenticatedRequest
-from screening import queries, services
+from screening import queries, rules, services
 from screening.forms import (
     NO_FAMILY_FINDING,
     CompleteRecordForm,
@@ -111,7 +111,7 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
                         "child? Add parents from the child's page. To register "
                         "them as a screened person anyway, tick the box below."
                     )
-                    % {"age": age_in_whole_years(data["birth_date"])},
+                    % {"age": _age_today(data["birth_date"])},
                     code="adult",
                 ),
             )
@@ -143,13 +143,12 @@ def person_register(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _is_adult(birth_date: date) -> bool:
-    return age_in_whole_years(birth_date) >= queries.ADULT_AGE_YEARS
+    return _age_today(birth_date) >= queries.ADULT_AGE_YEARS
 
 
-def age_in_whole_years(birth_date: date) -> int:
-    today = timezone.localdate()
-    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - int(before_birthday)
+def _age_today(birth_date: date) -> int:
+    """Age in whole years (the form has refused a birth date in the future)."""
+    return int(rules.age_in_years(birth_date, timezone.localdate()))
 
 
 def _back_to(request: AuthenticatedRequest, person: Person, done: str) -> HttpResponse:

@@ -1,6 +1,6 @@
 """Pure FH screening rules: frozen dataclasses in, frozen dataclasses out."""
 
-from screening.rules.ages import age_in_years
+from screening.rules.ages import age_in_years, anniversary
 from screening.rules.family_prompt import (
     FAMILY_HISTORY_UNKNOWN,
     with_family_history_prompt,
@@ -57,6 +57,7 @@ __all__ = [
     "UnknownRuleSet",
     "VariantClass",
     "age_in_years",
+    "anniversary",
     "check_panel",
     "encode_params",
     "get_ruleset",

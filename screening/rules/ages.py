@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 
-def _birthday(birth: date, year: int) -> date:
-    """The birthday in `year`; 29 February falls on 28 February in common years."""
+def anniversary(day: date, year: int) -> date:
+    """`day`'s date in `year`; 29 February falls on 28 February in common years
+    (a birthday, the end of a retention period)."""
     try:
-        return birth.replace(year=year)
+        return day.replace(year=year)
     except ValueError:
         return date(year, 2, 28)
 
@@ -24,11 +25,11 @@ def age_in_years(birth: date, on: date) -> Decimal:
         msg = f"sample date {on.isoformat()} is before birth {birth.isoformat()}"
         raise ValueError(msg)
     years = on.year - birth.year
-    last = _birthday(birth, on.year)
+    last = anniversary(birth, on.year)
     if last > on:
         years -= 1
-        last = _birthday(birth, on.year - 1)
-    following = _birthday(birth, last.year + 1)
+        last = anniversary(birth, on.year - 1)
+    following = anniversary(birth, last.year + 1)
     elapsed = (on - last).days
     if elapsed == 0:
         return Decimal(years)
