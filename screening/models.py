@@ -11,6 +11,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -457,17 +458,9 @@ class Alert(models.TextChoices):
     )
 
 
-# The rule sets' criterion codes in words; EAS's lettered criteria keep their
-# letter, as the guideline names them.
-CRITERION_LABELS = {
-    "A": _("criterion A"),
-    "B": _("criterion B"),
-    "C": _("criterion C"),
-    "threshold": _("LDL-C threshold"),
-    "genetic": _("own pathogenic or likely pathogenic variant"),
-    "possible": _("possible FH"),
-    "xanthoma": _("tendon xanthoma"),
-}
+def reader_language() -> str:
+    """The rule engine's language for the active one ("de" or "en")."""
+    return "de" if (get_language() or "").startswith("de") else "en"
 
 
 #: Outcomes that flag a child as likely FH (the follow-up side hears of these).
@@ -557,7 +550,9 @@ class Assessment(models.Model):
     @property
     def criterion_label(self) -> str:
         """The criterion in the reader's language ("" where none applies)."""
-        return str(CRITERION_LABELS.get(self.criterion, self.criterion))
+        if not self.criterion:
+            return ""
+        return rules.criterion_name(self.criterion, reader_language())
 
     @property
     def alert_labels(self) -> list[str]:

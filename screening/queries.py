@@ -18,7 +18,6 @@ from screening import rules
 from screening.assessing import active_ruleset
 from screening.charts import LdlChart, ldl_chart
 from screening.models import (
-    CRITERION_LABELS,
     Assessment,
     Consent,
     FamilyHistoryEntry,
@@ -28,6 +27,7 @@ from screening.models import (
     Outcome,
     Person,
     PersonIdentity,
+    reader_language,
 )
 
 CHOLESTEROL_MG_DL_PER_MMOL_L = Decimal("38.67")
@@ -79,8 +79,9 @@ def ldl_thresholds_mmol_l(ruleset: rules.RuleSet) -> list[tuple[Decimal, str]]:
         value = rules.to_mmol_l(
             threshold.value, threshold.unit, rules.Analyte.CHOLESTEROL
         )
-        code = threshold.label.rsplit("criterion ", 1)[-1]
-        name = CRITERION_LABELS.get(code, _("LDL-C threshold"))
+        # "LDL-C, criterion A" names its criterion; a lone threshold has none.
+        _, named, code = threshold.label.rpartition("criterion ")
+        name = rules.criterion_name(code if named else "threshold", reader_language())
         lines.append((value, f"{name} {threshold.operator.value}"))
     return lines
 

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db.models import OuterRef, Subquery
 from django.test import Client
 
+from screening import rules
 from screening.models import (
-    CRITERION_LABELS,
     AcmgClass,
     Alert,
     Assessment,
@@ -32,7 +32,7 @@ CODES = sorted(
     | {code for code in AcmgClass.values if "_" in code}
     | {"calculated_ldl", "needs_direct_ldl", "no_values", "out_of_range"}
 )
-WORD_CRITERIA = [code for code in CRITERION_LABELS if len(code) > 1]
+WORD_CRITERIA = sorted(rules.NAMED_CRITERIA)
 
 
 class _Text(HTMLParser):

@@ -7,7 +7,12 @@ from screening.rules.family_prompt import (
 )
 from screening.rules.ldl import resolve_ldl
 from screening.rules.plausibility import Problem, check_panel
-from screening.rules.reasons import encode_params, render_stored
+from screening.rules.reasons import (
+    NAMED_CRITERIA,
+    criterion_name,
+    encode_params,
+    render_stored,
+)
 from screening.rules.registry import (
     ADULT_RULESET_IDS,
     PAEDIATRIC_RULESET_IDS,
@@ -36,6 +41,7 @@ from screening.rules.units import Analyte, Operator, Threshold, to_mg_dl, to_mmo
 __all__ = [
     "ADULT_RULESET_IDS",
     "FAMILY_HISTORY_UNKNOWN",
+    "NAMED_CRITERIA",
     "PAEDIATRIC_RULESET_IDS",
     "RULESETS",
     "Analyte",
@@ -59,6 +65,7 @@ __all__ = [
     "age_in_years",
     "anniversary",
     "check_panel",
+    "criterion_name",
     "encode_params",
     "get_ruleset",
     "is_genetic_diagnosis",

@@ -346,6 +346,10 @@ _CRITERION_NAMES = {
 }
 
 
+#: Criterion codes that are words, not EAS's letters (never shown as such).
+NAMED_CRITERIA = frozenset(_CRITERION_NAMES["en"])
+
+
 def criterion_name(code: str, lang: str = "en") -> str:
     """A criterion in words: "criterion A", "Kriterium B", "LDL-C threshold"."""
     named = _CRITERION_NAMES[lang].get(code)
