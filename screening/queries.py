@@ -105,11 +105,11 @@ def child_page_context(
         .defer("inputs")  # the page does not show them
         .newest_sample_first()
     )
+    limit = None if all_assessments else ASSESSMENT_CARDS
     # One more than shown tells whether there are more, in the same query.
-    assessments = list(shown if all_assessments else shown[: ASSESSMENT_CARDS + 1])
-    more_assessments = len(assessments) > ASSESSMENT_CARDS and not all_assessments
-    assessments = assessments if all_assessments else assessments[:ASSESSMENT_CARDS]
-    latest = assessments[0] if assessments else None
+    fetched = list(shown if limit is None else shown[: limit + 1])
+    cards = [(a, a.reasons(lang)) for a in fetched[:limit]]
+    latest, latest_reasons = cards[0] if cards else (None, [])
     unit = user.preferred_unit
     ruleset = active_ruleset()
     series = [  # oldest first
@@ -127,10 +127,10 @@ def child_page_context(
         "person": person,
         "identity": PersonIdentity.objects.for_user(user).filter(person=person).first(),
         "results": results,
-        "assessments": [(a, a.reasons(lang)) for a in assessments],
-        "more_assessments": more_assessments,
+        "assessments": cards,
+        "more_assessments": len(fetched) > len(cards),
         "latest": latest,
-        "latest_reasons": latest.reasons(lang) if latest else [],
+        "latest_reasons": latest_reasons,
         "next_step": next_step(latest) if latest else "",
         "chart": chart,
         "ruleset": ruleset,
