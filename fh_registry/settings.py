@@ -9,6 +9,7 @@ HSTS, JSON logs) and refuses demo data.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -241,12 +242,56 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
+# README). The follow-up jobs are idempotent, so a beat restarted mid-day or a
+# job delivered twice changes nothing.
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "fh_registry.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
+    "escalate-overdue-tasks": {
+        "task": "followup.tasks.escalate_overdue_tasks",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "sweep-lost-to-follow-up": {
+        "task": "followup.tasks.sweep_lost_to_follow_up",
+        "schedule": crontab(hour=5, minute=15),
+    },
+    "schedule-yearly-reviews": {
+        "task": "followup.tasks.schedule_yearly_reviews",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "send-task-reminders": {
+        "task": "followup.tasks.send_task_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+
+# --- Follow-up (DOMAIN §6); days unless said otherwise ----------------------------
+FOLLOWUP_REPEAT_LIPIDS_DUE_DAYS = env.int("FOLLOWUP_REPEAT_LIPIDS_DUE_DAYS", default=42)
+FOLLOWUP_HOFH_REFERRAL_DUE_DAYS = env.int("FOLLOWUP_HOFH_REFERRAL_DUE_DAYS", default=7)
+FOLLOWUP_STAGE_TASK_DUE_DAYS = env.int("FOLLOWUP_STAGE_TASK_DUE_DAYS", default=28)
+# Lost to follow-up: this many failed contact attempts in a row within the
+# window, or no visit for FOLLOWUP_LOST_AFTER_DAYS (18 months).
+FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS = env.int(
+    "FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS", default=3
+)
+FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS = env.int(
+    "FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS", default=548
+)
+FOLLOWUP_LOST_AFTER_DAYS = env.int("FOLLOWUP_LOST_AFTER_DAYS", default=548)
+FOLLOWUP_PRACTICE_RECALL_DUE_DAYS = env.int(
+    "FOLLOWUP_PRACTICE_RECALL_DUE_DAYS", default=14
+)
+FOLLOWUP_REVIEW_LEAD_DAYS = env.int("FOLLOWUP_REVIEW_LEAD_DAYS", default=30)
+FOLLOWUP_QUEUE_PAGE_SIZE = 50
+
+# --- E-mail (reminders): printed to the console unless a server is configured --
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 
 # --- Cache and sessions ---------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

@@ -1,1 +1,291 @@
-"""Follow-up data (care pathway, tasks, cascade) lives here as it is built."""
+"""What happens after a positive screen: care episodes, the coordinators' tasks
+and contact attempts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from followup import pathway
+from screening.models import Assessment, Person, PersonRecordQuerySet
+
+
+class Stage(models.TextChoices):
+    REPEAT_LIPIDS = pathway.REPEAT_LIPIDS, _("Repeat fasting venous lipids")
+    SECONDARY_CAUSES = pathway.SECONDARY_CAUSES, _("Secondary-cause work-up")
+    GENETIC_TESTING = pathway.GENETIC_TESTING, _("Genetic counselling and testing")
+    LIPID_CLINIC = pathway.LIPID_CLINIC, _("Lipid clinic")
+    DIET = pathway.DIET, _("Diet")
+    TREATMENT = pathway.TREATMENT, _("Treatment")
+    ON_TARGET_CHECK = pathway.ON_TARGET_CHECK, _("On-target check")
+
+
+class EpisodeOutcome(models.TextChoices):
+    CONFIRMED_FH = pathway.CONFIRMED_FH, _("FH confirmed")
+    NOT_FH = pathway.NOT_FH, _("Not FH")
+    LOST_TO_FOLLOW_UP = pathway.LOST_TO_FOLLOW_UP, _("Lost to follow-up")
+    MOVED = pathway.MOVED, _("Moved away")
+    DECLINED = pathway.DECLINED, _("Declined")
+
+
+class EpisodeOrigin(models.TextChoices):
+    SCREENING = "screening", _("Screening result")
+    CASCADE = "cascade", _("Cascade invitation")
+    MANUAL = "manual", _("Opened by hand")
+
+
+class CareEpisode(models.Model):
+    """One person's pathway after a flagged result, from opening to an outcome.
+
+    A person has at most one open episode (a partial unique constraint); an
+    assessment opens at most one (`opened_by` is unique), so an event delivered
+    twice changes nothing.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(
+        max_length=20, choices=Stage.choices, default=Stage.REPEAT_LIPIDS
+    )
+    origin = models.CharField(max_length=20, choices=EpisodeOrigin.choices)
+    opened_by = models.OneToOneField(
+        Assessment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_on = models.DateField()
+    # The flagged sample's date: where "days from a positive screen" count from.
+    screened_on = models.DateField(null=True, blank=True)
+    lipid_clinic_on = models.DateField(null=True, blank=True)
+    treatment_started_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=EpisodeOutcome.choices, blank=True
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonRecordQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("care episode")
+        verbose_name_plural = _("care episodes")
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(closed_on__isnull=True),
+                name="episode_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=(Q(closed_on__isnull=True) & Q(outcome=""))
+                | (Q(closed_on__isnull=False) & ~Q(outcome="")),
+                name="episode_closed_with_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.stage}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def current_stage(self) -> str | None:
+        """The stage for the state machine: None once closed."""
+        return self.stage if self.is_open else None
+
+
+class TaskKind(models.TextChoices):
+    REPEAT_LIPIDS = "repeat_lipids", _("Repeat fasting venous lipids")
+    SECONDARY_CAUSES = "secondary_causes", _("Secondary-cause work-up")
+    GENETIC_COUNSELLING = "genetic_counselling", _("Genetic counselling and testing")
+    LIPID_CLINIC_REFERRAL = "lipid_clinic_referral", _("Lipid clinic referral")
+    DIET = "diet", _("Diet")
+    TREATMENT_START = "treatment_start", _("Treatment start")
+    ON_TARGET_CHECK = "on_target_check", _("On-target check")
+    YEARLY_REVIEW = "yearly_review", _("Yearly review")
+    PRACTICE_RECALL = "practice_recall", _("Practice: recall the family")
+    CASCADE_INVITATION = "cascade_invitation", _("Cascade invitation")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    # Stored as words the API names; "urgent" sorts after "routine", so the
+    # queue's "-priority" puts urgent first (tested).
+    ROUTINE = "routine", _("routine")
+    URGENT = "urgent", _("urgent")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLAIMED = "claimed", _("claimed")
+    DONE = "done", _("done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+ACTIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+
+
+class TaskOrigin(models.TextChoices):
+    PATHWAY = "pathway", _("care pathway")
+    CASCADE = "cascade", _("cascade invitation")
+    SCHEDULE = "schedule", _("scheduled review")
+    MANUAL = "manual", _("by hand")
+
+
+class Task(models.Model):
+    """A piece of work in the coordinators' queue."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(
+        CareEpisode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    kind = models.CharField(max_length=30, choices=TaskKind.choices)
+    due_date = models.DateField()
+    priority = models.CharField(
+        max_length=10, choices=Priority.choices, default=Priority.ROUTINE
+    )
+    status = models.CharField(
+        max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    origin = models.CharField(max_length=10, choices=TaskOrigin.choices)
+    # What created the task, for tasks made by events and jobs ("pathway:12:
+    # repeat_lipids"): unique, so an event or a job run twice adds nothing.
+    dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_on = models.DateField(null=True, blank=True)
+    escalated_on = models.DateField(null=True, blank=True)
+    # Operational, not clinical: the day the assignee was last reminded.
+    reminded_on = models.DateField(null=True, blank=True)
+
+    objects = PersonRecordQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["reminded_on"])
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-priority", "due_date", "pk"]
+        indexes = [
+            # The queue: active tasks by priority and due date.
+            models.Index(
+                "status",
+                models.F("priority").desc(),
+                "due_date",
+                "id",
+                name="task_queue_idx",
+            ),
+            models.Index(
+                fields=["due_date"],
+                condition=Q(status__in=["open", "claimed"]),
+                name="task_active_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="claimed") | Q(assignee__isnull=False),
+                name="task_claimed_has_assignee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.kind} {self.due_date}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.is_active and self.due_date < (today or timezone.localdate())
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+    LETTER = "letter", _("letter")
+    SMS = "sms", _("text message")
+    IN_PERSON = "in_person", _("in person")
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", _("reached")
+    NO_ANSWER = "no_answer", _("no answer")
+    LEFT_MESSAGE = "left_message", _("message left")
+    WRONG_CONTACT = "wrong_contact", _("wrong number or address")
+    RETURNED = "returned", _("letter returned")
+
+
+FAILED_CONTACT = tuple(o for o in ContactOutcome.values if o != ContactOutcome.REACHED)
+
+
+class ContactAttempt(models.Model):
+    """One try to reach a family; append-only, its own record."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(
+        CareEpisode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_attempts",
+    )
+    task = models.ForeignKey(
+        Task,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_attempts",
+    )
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
+    note = models.TextField(blank=True)
+    attempted_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    objects = PersonRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.channel} {self.outcome}"
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome != ContactOutcome.REACHED

@@ -464,7 +464,15 @@ def reader_language() -> str:
 
 
 #: Outcomes that flag a child as likely FH (the follow-up side hears of these).
-FLAGGED_OUTCOMES = frozenset({Outcome.POSITIVE, Outcome.DEFINITE})
+# Outcomes that open a care episode (DOMAIN §6); an assessment with the
+# hofh_suspected alert calls for follow-up whatever its outcome.
+FOLLOW_UP_OUTCOMES = frozenset(
+    {Outcome.POSITIVE, Outcome.DEFINITE, Outcome.REPEAT_NEEDED}
+)
+
+
+def calls_for_follow_up(outcome: str, alerts: list[str]) -> bool:
+    return outcome in FOLLOW_UP_OUTCOMES or Alert.HOFH_SUSPECTED in alerts
 
 
 class AssessmentQuerySet(PersonRecordQuerySet):

@@ -23,7 +23,6 @@ from screening.assessing import (
     evaluate,
 )
 from screening.models import (
-    FLAGGED_OUTCOMES,
     Assessment,
     FamilyHistoryEntry,
     GeneticResult,
@@ -176,6 +175,6 @@ def _reassess_chunk(
         created = Assessment.objects.bulk_create(new_rows, batch_size=1000)
         what_if.written += len(created)
         if sends_events:
-            for assessment in created:
-                if assessment.outcome in FLAGGED_OUTCOMES:
-                    assessment_recorded.send(sender=Assessment, assessment=assessment)
+            assessment_recorded.send(
+                sender=Assessment, assessments=created, acting_user=acting_user
+            )

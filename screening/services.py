@@ -10,12 +10,13 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fh_registry.access import visible_practices
+from fh_registry.auditing import audited_save
 from fh_registry.models import Practice, User
 from screening import rules
 from screening.assessing import (
@@ -28,7 +29,6 @@ from screening.assessing import (
     person_facts,
 )
 from screening.models import (
-    FLAGGED_OUTCOMES,
     Assessment,
     Consent,
     ConsentScope,
@@ -43,23 +43,9 @@ from screening.models import (
     ResultSource,
     SampleType,
     Sex,
+    calls_for_follow_up,
 )
 from screening.signals import assessment_recorded
-
-
-def _audited_save(obj: Model, *, acting_user: User) -> None:
-    """Validate and save `obj`; simple-history's row names `acting_user`.
-
-    Field validation is Django's; related rows and the unique and check
-    constraints are left to the database (a foreign key's check and a
-    constraint's check would each cost a query, for rows the service holds or
-    has just checked itself with a clear message; a lost race ends in an
-    IntegrityError that the service turns into the same message).
-    """
-    obj._history_user = acting_user  # type: ignore[attr-defined]  # who, for the audit
-    related = [f.name for f in obj._meta.concrete_fields if f.is_relation]
-    obj.full_clean(exclude=related, validate_constraints=False)
-    obj.save()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +109,8 @@ def register_child(
         birth_date=birth_date,
         practice_patient_number=number,
     )
-    _audited_save(person, acting_user=acting_user)
-    _audited_save(
+    audited_save(person, acting_user=acting_user)
+    audited_save(
         PersonIdentity(person=person, **_fields(identity)),
         acting_user=acting_user,
     )
@@ -167,7 +153,7 @@ def _screening_consent_in_force(person: Person) -> bool:
 def _give_screening_consent(
     person: Person, *, on: date, by: str, acting_user: User
 ) -> None:
-    _audited_save(
+    audited_save(
         Consent(person=person, scope=ConsentScope.SCREENING, given_on=on, given_by=by),
         acting_user=acting_user,
     )
@@ -191,7 +177,7 @@ def complete_child_record(
             "identity_exists",
         )
     _check_consent_date(consent_given_on, birth_date=person.birth_date)
-    _audited_save(
+    audited_save(
         PersonIdentity(person=person, **_fields(identity)), acting_user=acting_user
     )
     if not _screening_consent_in_force(person):
@@ -218,7 +204,7 @@ def record_family_history(
         entry = FamilyHistoryEntry(person=person, code=code)
     entry.detail = detail
     try:
-        _audited_save(entry, acting_user=acting_user)
+        audited_save(entry, acting_user=acting_user)
     except IntegrityError as error:  # a concurrent save of the same code
         raise ValidationError(
             {"code": ValidationError("Already recorded.", code="duplicate")}
@@ -240,7 +226,7 @@ def record_family_history_asked(*, acting_user: User, person: Person) -> Person:
 def _note_family_asked(*, person: Person, acting_user: User) -> None:
     if person.family_history_asked_on is None:
         person.family_history_asked_on = timezone.localdate()
-        _audited_save(person, acting_user=acting_user)
+        audited_save(person, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -274,7 +260,7 @@ def record_genetic_result(
         retain_until=retain_until,
         entered_by=acting_user,
     )
-    _audited_save(result, acting_user=acting_user)
+    audited_save(result, acting_user=acting_user)
     _reassess_latest(person=person, acting_user=acting_user)
     return result
 
@@ -629,7 +615,7 @@ def _record_lab_result(
         source=source,
         key=idempotency_key or None,
     )
-    _audited_save(result, acting_user=acting_user)
+    audited_save(result, acting_user=acting_user)
     assessment = _assessment_of(
         lab_result=result,
         series=[*found.earlier, result],
@@ -637,8 +623,8 @@ def _record_lab_result(
         acting_user=acting_user,
         ruleset=active_ruleset(),
     )
-    _audited_save(assessment, acting_user=acting_user)
-    _announce(assessment)
+    audited_save(assessment, acting_user=acting_user)
+    _announce(assessment, acting_user)
     return RecordedResult(lab_result=result, assessment=assessment, created=True)
 
 
@@ -695,8 +681,8 @@ def assess_lab_result(
         acting_user=acting_user,
         ruleset=ruleset,
     )
-    _audited_save(assessment, acting_user=acting_user)
-    _announce(assessment)
+    audited_save(assessment, acting_user=acting_user)
+    _announce(assessment, acting_user)
     return assessment
 
 
@@ -725,10 +711,12 @@ def _assessment_of(
     )
 
 
-def _announce(assessment: Assessment) -> None:
-    """The follow-up side hears of every new flagged assessment, once."""
-    if assessment.outcome in FLAGGED_OUTCOMES:
-        assessment_recorded.send(sender=Assessment, assessment=assessment)
+def _announce(assessment: Assessment, acting_user: User) -> None:
+    """The follow-up side hears of every new assessment that may call for it."""
+    if calls_for_follow_up(assessment.outcome, assessment.alerts):
+        assessment_recorded.send(
+            sender=Assessment, assessments=[assessment], acting_user=acting_user
+        )
 
 
 @transaction.atomic
@@ -754,10 +742,10 @@ def register_parent(
             "birth_date", _("A parent is born before the child."), "order"
         )
     parent = Person(practice=child.practice, sex=sex, birth_date=birth_date)
-    _audited_save(parent, acting_user=acting_user)
-    _audited_save(
+    audited_save(parent, acting_user=acting_user)
+    audited_save(
         PersonIdentity(person=parent, **_fields(identity)), acting_user=acting_user
     )
     setattr(child, link, parent)
-    _audited_save(child, acting_user=acting_user)
+    audited_save(child, acting_user=acting_user)
     return parent

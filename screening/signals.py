@@ -1,10 +1,15 @@
-"""The one cross-app domain event: an assessment that calls for follow-up.
+"""The one cross-app domain event: assessments that may call for follow-up.
 
-Sent by the screening services inside their transaction for each new positive or
-definite assessment; the follow-up side connects to it in its AppConfig.ready().
+Sent by the screening side (capture services, the import, a reassessment) inside
+its transaction, once per write, with the new assessments; the follow-up side
+connects to it in its AppConfig.ready() and decides which of them open or
+extend a care episode. One send may carry many assessments, so an import of
+100,000 rows is one set-based reaction, not 100,000.
 """
 
 from django.dispatch import Signal
 
-# Receivers get `assessment` (a saved screening.models.Assessment).
+# Receivers get `assessments` (an iterable of saved screening.models.Assessment,
+# possibly a QuerySet) and `acting_user` (who wrote them: a user, or the
+# user who uploaded the import batch).
 assessment_recorded = Signal()

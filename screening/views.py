@@ -31,6 +31,7 @@ from screening.forms import (
     RegisterChildForm,
 )
 from screening.models import Person, PersonIdentity, ResultSource
+from screening.pages import person_panels
 from screening.queries import child_history, child_page_context
 
 T = TypeVar("T")
@@ -232,6 +233,7 @@ def person_detail(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse
         lang=request.LANGUAGE_CODE,
         all_assessments=request.GET.get("assessments") == "all",
     )
+    context["panels"] = person_panels.render(request, person)
     return render(request, "screening/person_detail.html", context)
 
 

@@ -30,7 +30,6 @@ from screening.imports import fast_path, formats, slow_path
 from screening.imports.rows import RowIssue
 from screening.imports.run import Progress, RunContext, Tally
 from screening.models import (
-    FLAGGED_OUTCOMES,
     Assessment,
     ImportBatch,
     ImportRowError,
@@ -155,13 +154,14 @@ def _locked(batch_id: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _announce(batch: ImportBatch) -> None:
-    """`assessment_recorded` once per positive/definite assessment of the batch."""
-    flagged = Assessment.objects.filter(
-        lab_result__import_batch=batch, outcome__in=FLAGGED_OUTCOMES
-    ).order_by("pk")
-    for assessment in flagged.iterator(chunk_size=2000):
-        assessment_recorded.send(sender=Assessment, assessment=assessment)
+def _announce(batch: ImportBatch, user: User) -> None:
+    """`assessment_recorded` once for the batch's assessments: the follow-up
+    side picks out those that call for it, set-based."""
+    assessment_recorded.send(
+        sender=Assessment,
+        assessments=Assessment.objects.filter(import_batch=batch),
+        acting_user=user,
+    )
 
 
 def _record_issues(batch: ImportBatch, issues: list[RowIssue]) -> None:
@@ -230,7 +230,7 @@ def run_import(
             with formats.open_table(Path(batch.file_path)) as table:
                 tally = choose_path(path)(table, ctx)
             _record_issues(batch, tally.issues)
-            _announce(batch)
+            _announce(batch, user)
             _save(
                 batch,
                 user,
