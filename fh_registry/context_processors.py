@@ -20,6 +20,7 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise], ...]] = {
     ),
     Role.COORDINATOR: (
         ("followup:queue", _("Follow-up queue")),
+        ("followup:dashboard", _("Dashboard")),
         ("imports:batch-list", _("Import lab results")),
     ),
     Role.EPIDEMIOLOGIST: (("epidemiology:overview", _("Statistics")),),

@@ -240,13 +240,13 @@ def dashboard(user: Viewer, *, today: date | None = None, weeks: int = 12) -> Da
     board = Dashboard()
     tasks = Task.objects.for_user(user).filter(status__in=ACTIVE_STATUSES)
     aggregates: dict[str, Any] = {}
+    now = timezone.now()
     for status in ACTIVE_STATUSES:
         for index, (low, high) in enumerate(AGE_BANDS):
-            condition = Q(
-                status=status, created_at__lt=_start_of(day - timedelta(days=low))
-            )
+            # Age in whole days since creation: low <= age < high.
+            condition = Q(status=status, created_at__lte=now - timedelta(days=low))
             if high is not None:
-                condition &= Q(created_at__gte=_start_of(day - timedelta(days=high)))
+                condition &= Q(created_at__gt=now - timedelta(days=high))
             aggregates[f"{status}_{index}"] = Count("pk", filter=condition)
     # Overdue on each of the last `weeks` Mondays-ago: created before that day,
     # due before it, and not finished by then (done tasks carry completed_on).

@@ -431,7 +431,9 @@ def claim(task: Task, *, acting_user: User) -> Task:
 def complete(task: Task, *, acting_user: User, note: str = "") -> Task:
     """Mark a task done by the caller (an open one is claimed on the way)."""
     current = (
-        Task.objects.select_for_update().select_related("assignee").get(pk=task.pk)
+        Task.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .get(pk=task.pk)
     )
     if current.status == TaskStatus.DONE and current.assignee_id == acting_user.pk:
         return current
@@ -452,7 +454,9 @@ def complete(task: Task, *, acting_user: User, note: str = "") -> Task:
 def reschedule(task: Task, *, due_date: date, acting_user: User) -> Task:
     """A new due date for an open task or one the caller holds."""
     current = (
-        Task.objects.select_for_update().select_related("assignee").get(pk=task.pk)
+        Task.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .get(pk=task.pk)
     )
     if current.status not in ACTIVE_STATUSES or (
         current.status == TaskStatus.CLAIMED and current.assignee_id != acting_user.pk

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from fh_registry.models import Role
 from fh_registry.requests import AuthenticatedRequest
 from followup import services
+from followup.charts import trend_bars
 from followup.forms import (
     AdvanceForm,
     BulkForm,
@@ -34,7 +35,7 @@ from followup.forms import (
     QueueFilterForm,
     RescheduleForm,
 )
-from followup.models import CareEpisode, EpisodeOrigin, Task
+from followup.models import CareEpisode, EpisodeOrigin, Task, TaskStatus
 from followup.queries import counts_by_status, person_follow_up, tasks_for
 from followup.queries import dashboard as dashboard_figures
 from screening.models import Person
@@ -85,7 +86,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         {
             "filter_form": filter_form,
             "page": page,
-            "counts": counts_by_status(request.user, filters),
+            "counts": _labelled(counts_by_status(request.user, filters)),
             "bulk_form": BulkForm(tasks=Task.objects.none()),
             "query": query.urlencode(),
             "today": timezone.localdate(),
@@ -127,6 +128,11 @@ def queue_bulk(request: AuthenticatedRequest) -> HttpResponse:
             % {"n": result.held_elsewhere},
         )
     return _back(request, "followup:queue")
+
+
+def _labelled(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    labels = dict(TaskStatus.choices)
+    return [(status, str(labels[status]), n) for status, n in counts.items()]
 
 
 def _task_in_scope(request: AuthenticatedRequest, task_id: int) -> Task:
@@ -312,8 +318,17 @@ def task_create(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     _require_coordinator(request)
+    board = dashboard_figures(request.user)
+    labels = dict(TaskStatus.choices)
     return render(
         request,
         "followup/dashboard.html",
-        {"board": dashboard_figures(request.user)},
+        {
+            "board": board,
+            "by_status_and_age": [
+                (status, labels[status], counts)
+                for status, counts in board.by_status_and_age.items()
+            ],
+            "bars": trend_bars(board.overdue_trend),
+        },
     )

@@ -1,57 +1,35 @@
-"""The coordinator's follow-up queue: each in-scope child's latest assessment when
-it calls for follow-up, urgent (HoFH suspected) first, in a constant number of
-queries; nobody but coordinators finds the page."""
+"""The coordinators' queue page: urgent first then by due date, filters, counts
+per state, claim and bulk actions; a person's follow-up page; the dashboard;
+the episode on the child's page, read-only for pediatricians."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
-from fh_registry.models import Membership, Practice, Role, User
-from screening import services
+from fh_registry.models import Role, User
+from followup import services
+from followup.models import CareEpisode, ContactAttempt, Task
+from screening import services as screening_services
 from screening.models import Person
-from tests.personas import lab_entry, register_child
+from tests.personas import child_page, client_for, lab_entry, register_child
 
 pytestmark = pytest.mark.django_db
 
-# Entered values (mmol/L) and what they give under EAS 2026, unless said otherwise.
-HIGH_LDL: dict[
-    str, Any
-] = {  # > 4.5: positive (A); under EAS 2015 >= 5.0 once: repeat_needed
-    "total_cholesterol": Decimal("7.0"),
-    "ldl_cholesterol": Decimal("5.2"),
-}
-HOFH_LDL: dict[str, Any] = {  # > 10: positive with the hofh_suspected alert (DOMAIN §2)
+HIGH_LDL = {"total_cholesterol": Decimal("7.0"), "ldl_cholesterol": Decimal("5.2")}
+HOFH_LDL = {
     "total_cholesterol": Decimal("12.0"),
     "hdl_cholesterol": Decimal("1.0"),
     "ldl_cholesterol": Decimal("10.5"),
 }
-NO_USABLE_LDL: dict[
-    str, Any
-] = {  # TG >= 4.5: no Friedewald, needs_direct_ldl (DOMAIN §3c)
-    "total_cholesterol": Decimal("6.0"),
-    "hdl_cholesterol": Decimal("1.2"),
-    "ldl_cholesterol": None,
-    "ldl_method": "calculated",
-    "triglycerides": Decimal("5.0"),
-}
-NORMAL: dict[str, Any] = {}  # LDL-C 2.4: negative
-
-ROW = re.compile(
-    r'<tr( class="urgent")?>\s*<td><a href="[^"]*">(FH-[A-Z2-9]{10})</a>.*?</td>'
-    r"\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*"
-    r'<td><span class="badge (\w+)"',
-    re.S,
-)
+ROW = re.compile(r'<tr data-task="(\d+)" data-kind="(\w+)" data-status="(\w+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -59,176 +37,261 @@ def _active_ruleset(settings: Any) -> None:
     settings.ACTIVE_PAEDIATRIC_RULESET = "eas2026"
 
 
-def child(user: Any, practice_code: str, number: str) -> Person:
-    return register_child(user, practice_code=practice_code, number=number)
-
-
-def record(
-    user: Any, person: Person, values: dict[str, Any], outcome: str, *, days_ago: int
-) -> None:
-    """One sample `days_ago` days back, checked to give `outcome`."""
-    recorded = services.record_lab_result(
+def flagged(
+    user: Any, practice: str, number: str, *, days_ago: int, hofh: bool = False
+) -> Person:
+    child = register_child(user, practice_code=practice, number=number)
+    screening_services.record_lab_result(
         acting_user=user,
-        person=person,
+        person=child,
         entry=lab_entry(
-            sample_date=timezone.localdate() - timedelta(days=days_ago), **values
+            sample_date=timezone.localdate() - timedelta(days=days_ago),
+            **(HOFH_LDL if hofh else HIGH_LDL),
         ),
-        confirm_extreme=values is HOFH_LDL,  # LDL-C > 300 mg/dL is confirmed
+        confirm_extreme=hofh,
     )
-    assert recorded.assessment.outcome == outcome
+    return child
 
 
-def queue_page(user: Any) -> tuple[int, str]:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    response = client.get(reverse("followup:queue"))
-    return response.status_code, response.content.decode()
+def task_of(person: Person, kind: str = "repeat_lipids") -> Task:
+    return Task.objects.get(person=person, kind=kind)
 
 
-def rows(user: Any) -> list[tuple[str, str, str, str, bool]]:
-    """(pseudonym, practice, sample date, outcome, urgent) per row, in page order."""
-    status, html = queue_page(user)
-    assert status == 200
+def queue_rows(user: Any, query: str = "") -> list[tuple[int, str, str]]:
+    response = client_for(user).get(f"/followup/queue/{query}")
+    assert response.status_code == 200
     return [
-        (pseudonym, practice, sample_date, outcome, bool(urgent))
-        for urgent, pseudonym, practice, sample_date, outcome in ROW.findall(html)
+        (int(pk), kind, status)
+        for pk, kind, status in ROW.findall(response.content.decode())
     ]
-
-
-def days_ago(days: int) -> str:
-    return (timezone.localdate() - timedelta(days=days)).isoformat()
-
-
-def test_the_latest_assessment_calling_for_follow_up_is_listed_urgent_first(
-    settings: Any, coord: Any, ped_a: Any, ped_b: Any
-) -> None:
-    urgent = child(ped_b, "DEMO-B", "B-1")
-    record(ped_b, urgent, HOFH_LDL, "positive", days_ago=9)
-    positive = child(ped_a, "DEMO-A", "A-1")
-    record(ped_a, positive, HIGH_LDL, "positive", days_ago=30)
-    record(ped_a, positive, HIGH_LDL, "positive", days_ago=8)
-    no_ldl = child(ped_a, "DEMO-A", "A-2")
-    record(ped_a, no_ldl, NO_USABLE_LDL, "needs_direct_ldl", days_ago=7)
-    definite = child(ped_a, "DEMO-A", "A-3")
-    record(ped_a, definite, NORMAL, "negative", days_ago=6)
-    services.record_genetic_result(  # a P/LP variant: the latest result reassessed
-        acting_user=ped_a,
-        person=definite,
-        gene="LDLR",
-        hgvs_c="c.681C>G",
-        acmg_class="pathogenic",
-        lab="Genetics lab",
-        report_date=date(2026, 1, 5),
-    )
-    negative = child(ped_a, "DEMO-A", "A-4")
-    record(ped_a, negative, NORMAL, "negative", days_ago=5)
-    settings.ACTIVE_PAEDIATRIC_RULESET = "eas2015"  # two-occasion criterion A
-    repeat = child(ped_b, "DEMO-B", "B-2")
-    record(ped_b, repeat, HIGH_LDL, "repeat_needed", days_ago=4)
-
-    # Urgent first, then newest assessment first; one row per child, its latest.
-    assert rows(coord) == [
-        (urgent.pseudonym, "DEMO-B", days_ago(9), "positive", True),
-        (repeat.pseudonym, "DEMO-B", days_ago(4), "repeat_needed", False),
-        (definite.pseudonym, "DEMO-A", days_ago(6), "definite", False),
-        (no_ldl.pseudonym, "DEMO-A", days_ago(7), "needs_direct_ldl", False),
-        (positive.pseudonym, "DEMO-A", days_ago(8), "positive", False),
-    ]
-
-
-def test_a_child_whose_later_result_is_negative_drops_off(
-    settings: Any, coord: Any, ped_a: Any
-) -> None:
-    stays = child(ped_a, "DEMO-A", "A-1")
-    record(ped_a, stays, HIGH_LDL, "positive", days_ago=20)
-    direct_ldl = child(ped_a, "DEMO-A", "A-2")
-    record(ped_a, direct_ldl, NO_USABLE_LDL, "needs_direct_ldl", days_ago=20)
-    settings.ACTIVE_PAEDIATRIC_RULESET = "eas2015"
-    repeated = child(ped_a, "DEMO-A", "A-3")
-    record(ped_a, repeated, HIGH_LDL, "repeat_needed", days_ago=20)
-    before = [row[0] for row in rows(coord)]
-    assert before == [repeated.pseudonym, direct_ldl.pseudonym, stays.pseudonym]
-
-    # EAS 2015 A needs two successive values >= 5.0: a normal one ends it.
-    record(ped_a, repeated, NORMAL, "negative", days_ago=2)
-    settings.ACTIVE_PAEDIATRIC_RULESET = "eas2026"
-    # A direct LDL-C of 2.4 settles what the first sample could not.
-    record(ped_a, direct_ldl, NORMAL, "negative", days_ago=2)
-
-    assert [row[0] for row in rows(coord)] == [stays.pseudonym]
-
-
-def test_an_empty_queue_says_so(coord: Any, ped_a: Any) -> None:
-    record(ped_a, child(ped_a, "DEMO-A", "A-1"), NORMAL, "negative", days_ago=1)
-    status, html = queue_page(coord)
-    assert status == 200
-    assert ROW.findall(html) == []
-    assert "Nothing awaits follow-up." in html
-
-
-@pytest.mark.parametrize("role", ["ped_a", "ped_b", "epi", "administrator"])
-def test_only_coordinators_find_the_queue(
-    request: pytest.FixtureRequest, role: str, ped_a: Any
-) -> None:
-    record(ped_a, child(ped_a, "DEMO-A", "A-1"), HIGH_LDL, "positive", days_ago=1)
-    status, _html = queue_page(request.getfixturevalue(role))
-    assert status == 404
-
-
-def test_anonymous_visitors_are_sent_to_log_in(db: Any) -> None:
-    response = Client().get(reverse("followup:queue"))
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/followup/queue/"
-
-
-def test_the_query_count_stays_flat_as_children_grow(
-    coord: Any, ped_a: Any, ped_b: Any, django_assert_max_num_queries: Any
-) -> None:
-    def add_children(numbers: range) -> None:
-        for n in numbers:
-            ped, code = (ped_a, "DEMO-A") if n % 2 else (ped_b, "DEMO-B")
-            person = child(ped, code, f"Q-{n}")
-            record(ped, person, HIGH_LDL, "positive", days_ago=20)
-            if n % 3 == 0:  # a second result: the queue shows the latest only
-                values = HOFH_LDL if n == 3 else HIGH_LDL
-                record(ped, person, values, "positive", days_ago=2)
-
-    add_children(range(1, 3))
-    queue_page(coord)  # the first request fills Django's per-process caches
-    with CaptureQueriesContext(connection) as two_children:
-        assert len(rows(coord)) == 2
-    add_children(range(3, 9))
-    with django_assert_max_num_queries(len(two_children.captured_queries)):
-        listed = rows(coord)
-    assert len(listed) == 8
-    assert listed[0][4] is True  # the HoFH child, urgent, heads the list
 
 
 @pytest.fixture
-def regional_coordinator(cast: dict[str, Any]) -> User:
-    """A coordinator for DEMO-A only (covers_all_practices off): the demo cast has
-    none, so it is made here as fh_registry.access reads it."""
-    regional = User.objects.create_user(username="coord_a", role=Role.COORDINATOR)
-    Membership.objects.create(
-        user=regional,
-        practice=Practice.objects.get(code="DEMO-A"),
-        role=Role.COORDINATOR,
+def second_coordinator(cast: Any) -> User:
+    return User.objects.create_user(
+        "coord2", role=Role.COORDINATOR, covers_all_practices=True
     )
-    return regional
 
 
-def test_a_regional_coordinator_sees_only_member_practices(
-    regional_coordinator: User, coord: Any, ped_a: Any, ped_b: Any
+def test_urgent_first_then_by_due_date(coord: Any, ped_a: Any, ped_b: Any) -> None:
+    late = flagged(ped_a, "DEMO-A", "A-1", days_ago=10)  # due in 32 days
+    early = flagged(ped_b, "DEMO-B", "B-1", days_ago=40)  # due in 2 days
+    urgent = flagged(ped_a, "DEMO-A", "A-2", days_ago=3, hofh=True)
+
+    assert queue_rows(coord) == [
+        (task_of(urgent, "lipid_clinic_referral").pk, "lipid_clinic_referral", "open"),
+        (task_of(early).pk, "repeat_lipids", "open"),
+        (task_of(late).pk, "repeat_lipids", "open"),
+        (task_of(urgent).pk, "repeat_lipids", "open"),
+    ]
+
+
+def test_filters_and_counts_per_state(
+    coord: Any, second_coordinator: User, ped_a: Any, ped_b: Any
 ) -> None:
-    child_a = child(ped_a, "DEMO-A", "A-1")
-    record(ped_a, child_a, HIGH_LDL, "positive", days_ago=3)
-    child_b = child(ped_b, "DEMO-B", "B-1")
-    record(ped_b, child_b, HOFH_LDL, "positive", days_ago=2)
+    a1 = flagged(ped_a, "DEMO-A", "A-1", days_ago=50)  # overdue
+    b1 = flagged(ped_b, "DEMO-B", "B-1", days_ago=5)
+    urgent = flagged(ped_a, "DEMO-A", "A-2", days_ago=2, hofh=True)
+    services.claim(task_of(b1), acting_user=second_coordinator)
+    services.complete(task_of(urgent), acting_user=coord)
 
-    assert [row[:2] for row in rows(regional_coordinator)] == [
-        (child_a.pseudonym, "DEMO-A")
-    ]
-    assert [row[:2] for row in rows(coord)] == [
-        (child_b.pseudonym, "DEMO-B"),
-        (child_a.pseudonym, "DEMO-A"),
-    ]
+    def pks(query: str) -> set[int]:
+        return {pk for pk, _, _ in queue_rows(coord, query)}
+
+    assert pks("?practice=DEMO-B") == {task_of(b1).pk}
+    assert pks("?overdue=on") == {task_of(a1).pk}
+    assert pks("?kind=lipid_clinic_referral") == {
+        task_of(urgent, "lipid_clinic_referral").pk
+    }
+    assert pks("?priority=urgent") == {task_of(urgent, "lipid_clinic_referral").pk}
+    assert pks("?assignee=coord2") == {task_of(b1).pk}
+    assert pks("?assignee=none") == {
+        task_of(a1).pk,
+        task_of(urgent, "lipid_clinic_referral").pk,
+    }
+    assert pks("?status=done") == {task_of(urgent).pk}
+    assert pks("") == pks("?status=active")  # open and claimed by default
+    assert len(pks("?status=all")) == 4
+
+    html = client_for(coord).get("/followup/queue/?practice=DEMO-A").content.decode()
+    counts = dict(
+        re.findall(
+            r'data-status="(\w+)"><span[^>]*>[^<]*</span> <span class="count">(\d+)',
+            html,
+        )
+    )
+    assert counts == {"open": "2", "claimed": "0", "done": "1", "cancelled": "0"}
+
+
+def test_claim_on_the_page_and_a_task_held_by_another_is_refused(
+    coord: Any, second_coordinator: User, ped_a: Any
+) -> None:
+    child = flagged(ped_a, "DEMO-A", "A-1", days_ago=5)
+    task = task_of(child)
+    page = client_for(coord)
+    response = page.post(f"/followup/tasks/{task.pk}/claim/", follow=True)
+    assert "You hold the task now." in response.content.decode()
+    task.refresh_from_db()
+    assert (task.status, task.assignee) == ("claimed", coord)
+
+    response = client_for(second_coordinator).post(
+        f"/followup/tasks/{task.pk}/complete/", follow=True
+    )
+    assert "Another coordinator holds this task." in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == "claimed"
+
+
+def test_bulk_assign_and_reschedule_leave_tasks_held_by_others_and_say_so(
+    coord: Any, second_coordinator: User, ped_a: Any
+) -> None:
+    mine = task_of(flagged(ped_a, "DEMO-A", "A-1", days_ago=5))
+    free = task_of(flagged(ped_a, "DEMO-A", "A-2", days_ago=6))
+    held = task_of(flagged(ped_a, "DEMO-A", "A-3", days_ago=7))
+    services.claim(mine, acting_user=coord)
+    services.claim(held, acting_user=second_coordinator)
+    new_due = timezone.localdate() + timedelta(days=20)
+
+    response = client_for(coord).post(
+        "/followup/queue/bulk/",
+        {
+            "action": "reschedule",
+            "tasks": [mine.pk, free.pk, held.pk],
+            "due_date": new_due,
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "2 tasks changed." in html
+    assert "1 tasks were left as they are" in html
+    assert {t.pk: t.due_date for t in Task.objects.all()}[held.pk] != new_due
+    assert Task.objects.get(pk=free.pk).due_date == new_due
+
+    client_for(coord).post(
+        "/followup/queue/bulk/",
+        {"action": "assign", "tasks": [free.pk, held.pk], "assignee": "coord"},
+    )
+    assert Task.objects.get(pk=free.pk).assignee == coord
+    assert Task.objects.get(pk=held.pk).assignee == second_coordinator
+    assert Task.objects.get(pk=free.pk).history.latest().history_user == coord
+
+
+def test_the_queue_costs_the_same_queries_for_few_and_many_tasks(
+    coord: Any, ped_a: Any
+) -> None:
+    flagged(ped_a, "DEMO-A", "A-0", days_ago=5)
+    page = client_for(coord)
+    page.get("/followup/queue/")  # session and caches warm
+    with CaptureQueriesContext(connection) as few:
+        page.get("/followup/queue/")
+    for number in range(1, 12):
+        flagged(
+            ped_a, "DEMO-A", f"A-{number}", days_ago=5 + number, hofh=number % 3 == 0
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = page.get("/followup/queue/")
+    assert len(ROW.findall(response.content.decode())) == 15
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("who", ["ped_a", "epi", "administrator"])
+def test_only_coordinators_find_the_pages(request: Any, who: str, ped_a: Any) -> None:
+    user = request.getfixturevalue(who)
+    child = flagged(ped_a, "DEMO-A", "A-1", days_ago=5)
+    for url in (
+        "/followup/queue/",
+        "/followup/dashboard/",
+        f"/followup/persons/{child.pseudonym}/",
+    ):
+        assert client_for(user).get(url).status_code == 404
+    response = client_for(user).post(f"/followup/tasks/{task_of(child).pk}/claim/")
+    assert response.status_code == 404
+    assert Task.objects.get(person=child).status == "open"
+
+
+def test_the_person_page_records_contact_attempts_and_shows_the_timeline(
+    coord: Any, ped_a: Any, settings: Any
+) -> None:
+    settings.FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS = 2
+    child = flagged(ped_a, "DEMO-A", "A-1", days_ago=5)
+    page = client_for(coord)
+    url = f"/followup/persons/{child.pseudonym}/"
+    page.post(
+        url + "contact-attempts/",
+        {"channel": "phone", "outcome": "no_answer", "note": "tried at noon"},
+    )
+    html = page.get(url).content.decode()
+    assert "Contact by phone: no answer – tried at noon" in html
+    assert "Task created: Repeat fasting venous lipids" in html
+    assert CareEpisode.objects.get(person=child).is_open
+
+    page.post(url + "contact-attempts/", {"channel": "letter", "outcome": "returned"})
+    episode = CareEpisode.objects.get(person=child)
+    assert (episode.outcome, episode.closed_on) == (
+        "lost_to_follow_up",
+        timezone.localdate(),
+    )
+    recall = Task.objects.get(person=child, kind="practice_recall")
+    assert recall.status == "open"
+    assert task_of(child).status == "cancelled"
+    assert ContactAttempt.objects.filter(person=child).count() == 2
+    html = page.get(url).content.decode()
+    assert "Episode closed: Lost to follow-up" in html
+
+
+def test_the_person_page_moves_the_episode_and_refuses_a_step_back(
+    coord: Any, ped_a: Any
+) -> None:
+    child = flagged(ped_a, "DEMO-A", "A-1", days_ago=5)
+    episode = CareEpisode.objects.get(person=child)
+    page = client_for(coord)
+    response = page.post(
+        f"/followup/episodes/{episode.pk}/advance/", {"stage": "diet"}, follow=True
+    )
+    assert "The episode moved on." in response.content.decode()
+    response = page.post(
+        f"/followup/episodes/{episode.pk}/advance/",
+        {"stage": "secondary_causes"},
+        follow=True,
+    )
+    assert "moves forward only" in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.stage == "diet"
+
+
+def test_a_pediatrician_sees_the_episode_read_only_on_the_child_s_page(
+    coord: Any, ped_a: Any, ped_b: Any
+) -> None:
+    child = flagged(ped_a, "DEMO-A", "A-1", days_ago=5, hofh=True)
+    html = child_page(ped_a, child)
+    assert 'id="follow-up"' in html
+    assert "Care episode open" in html
+    assert 'data-task-kind="lipid_clinic_referral"' in html
+    assert "/followup/tasks/" not in html  # no task actions
+    assert "/followup/persons/" not in html
+    assert "shown here read-only" in html
+    # A child with no episode shows no panel.
+    quiet = register_child(ped_b, practice_code="DEMO-B", number="B-9")
+    assert 'id="follow-up"' not in child_page(ped_b, quiet)
+    # A coordinator gets the way to the follow-up page.
+    assert f"/followup/persons/{child.pseudonym}/" in child_page(coord, child)
+
+
+def test_the_dashboard_shows_open_tasks_by_age_and_the_median_times(
+    coord: Any, ped_a: Any
+) -> None:
+    one = flagged(ped_a, "DEMO-A", "A-1", days_ago=40)
+    two = flagged(ped_a, "DEMO-A", "A-2", days_ago=20)
+    for child, days in ((one, 30), (two, 10)):
+        episode = CareEpisode.objects.get(person=child)
+        services.advance(
+            episode,
+            stage="lipid_clinic",
+            on=episode.screened_on + timedelta(days=days),
+            acting_user=coord,
+        )
+    html = client_for(coord).get("/followup/dashboard/").content.decode()
+    median = re.search(r'id="days-to-lipid-clinic">([^<]*)<', html)
+    assert median is not None and median.group(1).strip() == "20"
+    assert '<tr data-status="open"><td>open</td><td class="num">4</td>' in html
+    assert html.count('class="bar"') == 12

@@ -24,8 +24,10 @@ pytestmark = pytest.mark.django_db
 def announced() -> Iterator[list[Assessment]]:
     received: list[Assessment] = []
 
-    def receiver(sender: Any, assessment: Assessment, **kwargs: Any) -> None:
-        received.append(assessment)
+    def receiver(
+        sender: Any, assessments: list[Assessment], acting_user: Any, **kwargs: Any
+    ) -> None:
+        received.extend(assessments)
 
     assessment_recorded.connect(receiver, dispatch_uid="test-announced")
     yield received
