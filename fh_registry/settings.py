@@ -171,6 +171,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Registry ---------------------------------------------------------------
 ACTIVE_PAEDIATRIC_RULESET = env.str("ACTIVE_PAEDIATRIC_RULESET", default="eas2026")
+# Relatives from 18 are assessed by each of these (issue: DLCN and Simon Broome).
+ADULT_RULESETS = env.list("ADULT_RULESETS", default=["dlcn", "simon-broome-adult"])
 DEMO_DATA_ALLOWED = not PRODUCTION
 LOST_TO_FOLLOW_UP_MONTHS = env.int("LOST_TO_FOLLOW_UP_MONTHS", default=18)
 SMALL_CELL_MINIMUM = env.int("SMALL_CELL_MINIMUM", default=10)
@@ -285,6 +287,10 @@ FOLLOWUP_PRACTICE_RECALL_DUE_DAYS = env.int(
     "FOLLOWUP_PRACTICE_RECALL_DUE_DAYS", default=14
 )
 FOLLOWUP_REVIEW_LEAD_DAYS = env.int("FOLLOWUP_REVIEW_LEAD_DAYS", default=30)
+# Cascade: invite within this many days; a young child's test due by an age far
+# off (NICE: by 10, or 5) is invited this many days before that birthday.
+FOLLOWUP_INVITATION_DUE_DAYS = env.int("FOLLOWUP_INVITATION_DUE_DAYS", default=14)
+FOLLOWUP_INVITATION_LEAD_DAYS = env.int("FOLLOWUP_INVITATION_LEAD_DAYS", default=180)
 FOLLOWUP_QUEUE_PAGE_SIZE = 50
 
 # --- E-mail (reminders): printed to the console unless a server is configured --

@@ -14,15 +14,33 @@ class FollowupConfig(AppConfig):
         # care episode; and the child's page shows the episode (a panel).
         from followup import panels, tasks  # noqa: F401, PLC0415
         from screening import pages  # noqa: PLC0415
-        from screening.signals import assessment_recorded  # noqa: PLC0415
+        from screening.signals import (  # noqa: PLC0415
+            assessment_recorded,
+            family_changed,
+        )
 
         assessment_recorded.connect(
-            _open_for_assessments, dispatch_uid="followup-open-episodes"
+            _assessments_recorded, dispatch_uid="followup-assessments"
         )
+        family_changed.connect(_family_changed, dispatch_uid="followup-family")
         pages.person_panels.register("followup", panels.episode_panel)
 
 
-def _open_for_assessments(sender: Any, **event: Any) -> None:
-    from followup.services import open_for_assessments  # noqa: PLC0415
+def _assessments_recorded(sender: Any, **event: Any) -> None:
+    """Open care episodes, then run the cascade for the families concerned."""
+    from followup import invitations, services  # noqa: PLC0415
 
-    open_for_assessments(event["assessments"], acting_user=event["acting_user"])
+    services.open_for_assessments(
+        event["assessments"], acting_user=event["acting_user"]
+    )
+    invitations.replan(
+        invitations.affected_in(event["assessments"]), acting_user=event["acting_user"]
+    )
+
+
+def _family_changed(sender: Any, **event: Any) -> None:
+    from followup import invitations  # noqa: PLC0415
+
+    invitations.replan(
+        [person.pk for person in event["persons"]], acting_user=event["acting_user"]
+    )

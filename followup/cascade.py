@@ -218,6 +218,24 @@ def _components(members: Mapping[str, Member]) -> dict[str, int]:
     return component
 
 
+AFFECTED = "affected"
+UNAFFECTED = "unaffected"
+UNKNOWN = "unknown"
+
+
+def statuses(members: Iterable[Member]) -> dict[str, str]:
+    """Each member's status by rule 1 (obligate carriers count as affected)."""
+    planner = _Planner(_Family({m.id: m for m in members}))
+    return {
+        pid: AFFECTED
+        if planner.affected(pid)
+        else UNAFFECTED
+        if planner.unaffected(pid)
+        else UNKNOWN
+        for pid in planner.members
+    }
+
+
 def plan(members: Iterable[Member]) -> list[Invitation]:
     """The invitations to create now, in the order of rule 5."""
     return _Planner(_Family({m.id: m for m in members})).invitations()

@@ -289,3 +289,73 @@ class ContactAttempt(models.Model):
     @property
     def failed(self) -> bool:
         return self.outcome != ContactOutcome.REACHED
+
+
+class CascadeTest(models.TextChoices):
+    GENETIC = "genetic", _("genetic test for the family's variant")
+    LIPIDS = "lipids", _("lipid profile")
+    SEGREGATION = (
+        "segregation",
+        _("segregation test (variant of uncertain significance)"),
+    )
+
+
+class Relation(models.TextChoices):
+    MOTHER = "mother", _("mother")
+    FATHER = "father", _("father")
+    SIBLING = "sibling", _("sibling")
+    HALF_SIBLING = "half_sibling", _("half-sibling")
+    CHILD = "child", _("child")
+
+
+class InvitationState(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    INVITED = "invited", _("invited")
+    ACCEPTED = "accepted", _("accepted")
+    TESTED = "tested", _("tested")
+    POSITIVE = "positive", _("positive")
+    NEGATIVE = "negative", _("negative")
+    DECLINED = "declined", _("declined")
+    UNREACHABLE = "unreachable", _("unreachable")
+
+
+class InvitationQuerySet(PersonRecordQuerySet):
+    practice_path = "relative__practice"
+
+
+class CascadeInvitation(models.Model):
+    """One relative invited for testing because of an affected family member.
+
+    A person is invited at most once (declined is final); every state change is
+    kept in the history with who made it.
+    """
+
+    relative = models.OneToOneField(
+        Person, on_delete=models.PROTECT, related_name="cascade_invitation"
+    )
+    because = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    test = models.CharField(max_length=20, choices=CascadeTest.choices)
+    variant = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=20, choices=InvitationState.choices, default=InvitationState.PROPOSED
+    )
+    # Children of an affected parent: tested by age 10 (5 when both are).
+    due_by = models.DateField(null=True, blank=True)
+    # The answer code is shown once, in the letter; only its digest is kept.
+    answer_code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    answer_code_expires_on = models.DateField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    preferred_channel = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InvitationQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["answer_code_digest"])
+
+    class Meta:
+        verbose_name = _("cascade invitation")
+        verbose_name_plural = _("cascade invitations")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.relative} ({self.relation} of {self.because}): {self.state}"

@@ -21,6 +21,9 @@ from screening.models import (
     Person,
 )
 
+#: From this age (decimal years at the sample) the adult rule sets assess.
+ADULT_AGE_YEARS = 18
+
 #: Precision of values stored in mmol/L (the columns' six decimal places).
 SI_QUANTUM = Decimal("0.000001")
 
@@ -76,8 +79,9 @@ def build_case(
     results: Sequence[LabResult],
     family_codes: Iterable[str],
     variant_classes: Iterable[str],
+    findings: ClinicalFindings | None = None,
 ) -> rules.Case:
-    """A Case over the child's results up to the one assessed, oldest first."""
+    """A Case over the person's results up to the one assessed, oldest first."""
     occasions = tuple(
         rules.Occasion(
             age_years=rules.age_in_years(birth_date, result.sample_date),
@@ -92,7 +96,45 @@ def build_case(
         family_history=frozenset(rules.FamilyHistory(code) for code in family_codes),
         own_variant=strongest_variant(variant_classes),
         secondary_cause=(latest.secondary_cause or None) if latest else None,
+        **(findings.as_case_fields() if findings else {}),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalFindings:
+    """An adult's own findings, as DLCN and Simon Broome read them."""
+
+    premature_chd: bool | None = None
+    premature_cerebral_or_peripheral_vd: bool | None = None
+    tendon_xanthoma: bool | None = None
+    corneal_arcus_before_45: bool | None = None
+
+    @classmethod
+    def of(cls, person: Person) -> ClinicalFindings:
+        return cls(
+            premature_chd=person.premature_chd,
+            premature_cerebral_or_peripheral_vd=person.premature_cerebral_or_peripheral_vd,
+            tendon_xanthoma=person.tendon_xanthoma,
+            corneal_arcus_before_45=person.corneal_arcus_before_45,
+        )
+
+    def as_case_fields(self) -> dict[str, bool | None]:
+        return {
+            "own_premature_chd": self.premature_chd,
+            "own_premature_cerebral_or_peripheral_vd": (
+                self.premature_cerebral_or_peripheral_vd
+            ),
+            "tendon_xanthoma": self.tendon_xanthoma,
+            "corneal_arcus_before_45": self.corneal_arcus_before_45,
+        }
+
+
+def rulesets_for(birth_date: date, sample_date: date) -> list[rules.RuleSet]:
+    """The rule sets a result is assessed by: the active paediatric one for a
+    child, the adult ones (ADULT_RULESETS: DLCN and Simon Broome) from 18."""
+    if rules.age_in_years(birth_date, sample_date) >= ADULT_AGE_YEARS:
+        return [rules.get_ruleset(rid) for rid in settings.ADULT_RULESETS]
+    return [active_ruleset()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +145,7 @@ class PersonFacts:
     family_codes: list[str]
     variant_classes: list[str]
     family_history_asked: bool
+    findings: ClinicalFindings | None = None
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -114,11 +157,12 @@ def person_facts(person: Person) -> PersonFacts:
             )
         ),
         variant_classes=list(
-            GeneticResult.objects.filter(person=person).values_list(
-                "acmg_class", flat=True
-            )
+            GeneticResult.objects.found()
+            .filter(person=person)
+            .values_list("acmg_class", flat=True)
         ),
         family_history_asked=person.family_history_asked_on is not None,
+        findings=ClinicalFindings.of(person),
     )
 
 

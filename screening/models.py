@@ -92,6 +92,21 @@ class Person(models.Model):
     # When the family was asked about FH-related findings. Unset and no entries:
     # the family history is not recorded, which is not the same as "none".
     family_history_asked_on = models.DateField(null=True, blank=True)
+    # Relatives: a deceased parent still counts in the cascade (an obligate
+    # carrier), but is never invited.
+    # db_default: the bulk import writes persons by COPY without this column.
+    deceased = models.BooleanField(_("deceased"), default=False, db_default=False)
+    # An adult's own findings, read by DLCN and Simon Broome (unknown = None).
+    premature_chd = models.BooleanField(
+        _("premature coronary heart disease"), null=True, blank=True
+    )
+    premature_cerebral_or_peripheral_vd = models.BooleanField(
+        _("premature cerebral or peripheral vascular disease"), null=True, blank=True
+    )
+    tendon_xanthoma = models.BooleanField(_("tendon xanthoma"), null=True, blank=True)
+    corneal_arcus_before_45 = models.BooleanField(
+        _("corneal arcus before age 45"), null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
@@ -272,8 +287,24 @@ class AcmgClass(models.TextChoices):
     BENIGN = "benign", _("benign")
 
 
+class GeneticFinding(models.TextChoices):
+    CARRIER = "carrier", _("variant found")
+    # A predictive test for the family's known variant that did not find it.
+    NON_CARRIER = "non_carrier", _("family variant not found")
+
+
+class GeneticResultQuerySet(PersonRecordQuerySet):
+    def found(self) -> Self:
+        """Results that report a variant (not the negative family tests)."""
+        return self.filter(finding=GeneticFinding.CARRIER)
+
+
 class GeneticResult(models.Model):
-    """A reported variant, classed per ACMG/AMP; only P/LP is a genetic diagnosis."""
+    """A reported variant, classed per ACMG/AMP; only P/LP is a genetic diagnosis.
+
+    A relative tested for the family's variant without finding it is recorded
+    with `finding` = non_carrier, naming the variant looked for and no class.
+    """
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="genetic_results"
@@ -282,7 +313,10 @@ class GeneticResult(models.Model):
     hgvs_c = models.CharField("HGVS c.", max_length=200)
     hgvs_p = models.CharField("HGVS p.", max_length=200, blank=True)
     transcript = models.CharField(max_length=40, blank=True)
-    acmg_class = models.CharField(max_length=20, choices=AcmgClass.choices)
+    finding = models.CharField(
+        max_length=20, choices=GeneticFinding.choices, default=GeneticFinding.CARRIER
+    )
+    acmg_class = models.CharField(max_length=20, choices=AcmgClass.choices, blank=True)
     lab = models.CharField(max_length=200)
     report_date = models.DateField()
     retain_until = models.DateField(
@@ -293,20 +327,30 @@ class GeneticResult(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PersonRecordQuerySet.as_manager()
+    objects = GeneticResultQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("genetic result")
         verbose_name_plural = _("genetic results")
         ordering = ["-report_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(finding="carrier") & ~models.Q(acmg_class=""))
+                | (models.Q(finding="non_carrier") & models.Q(acmg_class="")),
+                name="genetic_class_only_for_a_found_variant",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.gene} {self.hgvs_c} ({self.acmg_class})"
 
     @property
     def is_genetic_diagnosis(self) -> bool:
-        return self.acmg_class in (AcmgClass.PATHOGENIC, AcmgClass.LIKELY_PATHOGENIC)
+        return self.finding == GeneticFinding.CARRIER and self.acmg_class in (
+            AcmgClass.PATHOGENIC,
+            AcmgClass.LIKELY_PATHOGENIC,
+        )
 
 
 class SampleType(models.TextChoices):

@@ -93,9 +93,11 @@ def _facts(person_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[
     ).values_list("person_id", "code"):
         codes[person_id].append(code)
     classes: dict[int, list[str]] = defaultdict(list)
-    for person_id, acmg in GeneticResult.objects.filter(
-        person_id__in=person_ids
-    ).values_list("person_id", "acmg_class"):
+    for person_id, acmg in (
+        GeneticResult.objects.found()
+        .filter(person_id__in=person_ids)
+        .values_list("person_id", "acmg_class")
+    ):
         classes[person_id].append(acmg)
     return codes, classes
 

@@ -22,11 +22,11 @@ from screening import rules
 from screening.assessing import (
     SI_QUANTUM,
     PersonFacts,
-    active_ruleset,
     assessment_for,
     build_case,
     evaluate,
     person_facts,
+    rulesets_for,
 )
 from screening.models import (
     Assessment,
@@ -34,6 +34,7 @@ from screening.models import (
     ConsentScope,
     EntryUnit,
     FamilyHistoryEntry,
+    GeneticFinding,
     GeneticResult,
     LabResult,
     LdlMethod,
@@ -43,9 +44,8 @@ from screening.models import (
     ResultSource,
     SampleType,
     Sex,
-    calls_for_follow_up,
 )
-from screening.signals import assessment_recorded
+from screening.signals import assessment_recorded, family_changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +241,21 @@ def record_genetic_result(
     report_date: date,
     hgvs_p: str = "",
     transcript: str = "",
+    finding: str = GeneticFinding.CARRIER,
 ) -> GeneticResult:
-    """Record a reported variant; GenDG §12 retention is ten years from the report."""
+    """Record a reported variant, or (`finding` non_carrier, no class) a test for
+    the family's variant that did not find it; GenDG §12 retention is ten years
+    from the report. The person's family hears of it (the cascade)."""
     if report_date > timezone.localdate():
         raise _field_error(
             "report_date", _("The report date lies in the future."), "future"
         )
+    if finding == GeneticFinding.CARRIER and not acmg_class:
+        raise _field_error(
+            "acmg_class", _("Give the variant's ACMG class."), "required"
+        )
+    if finding == GeneticFinding.NON_CARRIER:
+        acmg_class = ""  # nothing was found, so nothing is classed
     retain_until = rules.anniversary(report_date, report_date.year + 10)
     result = GeneticResult(
         person=person,
@@ -254,6 +263,7 @@ def record_genetic_result(
         hgvs_c=hgvs_c.strip(),
         hgvs_p=hgvs_p.strip(),
         transcript=transcript.strip(),
+        finding=finding,
         acmg_class=acmg_class,
         lab=lab.strip(),
         report_date=report_date,
@@ -262,6 +272,7 @@ def record_genetic_result(
     )
     audited_save(result, acting_user=acting_user)
     _reassess_latest(person=person, acting_user=acting_user)
+    family_changed.send(sender=Person, persons=[person], acting_user=acting_user)
     return result
 
 
@@ -272,9 +283,11 @@ def _reassess_latest(*, person: Person, acting_user: User) -> Assessment | None:
     )
     if latest is None:
         return None
-    return assess_lab_result(
-        lab_result=latest, acting_user=acting_user, ruleset=active_ruleset()
-    )
+    assessments = [
+        assess_lab_result(lab_result=latest, acting_user=acting_user, ruleset=ruleset)
+        for ruleset in rulesets_for(person.birth_date, latest.sample_date)
+    ]
+    return assessments[0]
 
 
 # --- Lab results ------------------------------------------------------------------
@@ -616,16 +629,20 @@ def _record_lab_result(
         key=idempotency_key or None,
     )
     audited_save(result, acting_user=acting_user)
-    assessment = _assessment_of(
-        lab_result=result,
-        series=[*found.earlier, result],
-        facts=found.facts,
-        acting_user=acting_user,
-        ruleset=active_ruleset(),
-    )
-    audited_save(assessment, acting_user=acting_user)
-    _announce(assessment, acting_user)
-    return RecordedResult(lab_result=result, assessment=assessment, created=True)
+    assessments = [
+        _assessment_of(
+            lab_result=result,
+            series=[*found.earlier, result],
+            facts=found.facts,
+            acting_user=acting_user,
+            ruleset=ruleset,
+        )
+        for ruleset in rulesets_for(person.birth_date, result.sample_date)
+    ]
+    for assessment in assessments:
+        audited_save(assessment, acting_user=acting_user)
+    _announce(assessments, acting_user)
+    return RecordedResult(lab_result=result, assessment=assessments[0], created=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,7 +699,7 @@ def assess_lab_result(
         ruleset=ruleset,
     )
     audited_save(assessment, acting_user=acting_user)
-    _announce(assessment, acting_user)
+    _announce([assessment], acting_user)
     return assessment
 
 
@@ -702,6 +719,7 @@ def _assessment_of(
         results=series,
         family_codes=facts.family_codes,
         variant_classes=facts.variant_classes,
+        findings=facts.findings,
     )
     evaluation = evaluate(
         ruleset, case, family_history_asked=facts.family_history_asked
@@ -711,12 +729,12 @@ def _assessment_of(
     )
 
 
-def _announce(assessment: Assessment, acting_user: User) -> None:
-    """The follow-up side hears of every new assessment that may call for it."""
-    if calls_for_follow_up(assessment.outcome, assessment.alerts):
-        assessment_recorded.send(
-            sender=Assessment, assessments=[assessment], acting_user=acting_user
-        )
+def _announce(assessments: list[Assessment], acting_user: User) -> None:
+    """The follow-up side hears of every new assessment: it opens episodes for
+    those that call for it and replans the cascade of affected persons."""
+    assessment_recorded.send(
+        sender=Assessment, assessments=assessments, acting_user=acting_user
+    )
 
 
 @transaction.atomic
@@ -727,25 +745,134 @@ def register_parent(
     sex: str,
     birth_date: date,
     identity: IdentityEntry,
+    deceased: bool = False,
 ) -> Person:
-    """Register a child's mother (F) or father (M) and link the pedigree."""
+    """Register a person's mother (F) or father (M) and link the pedigree; the
+    person may be a child or any relative (grandparents are a parent's parents)."""
     link = "mother" if sex == Sex.FEMALE else "father"
     if getattr(child, f"{link}_id") is not None:
         message = (
-            _("This child's mother is already registered.")
+            _("This person's mother is already registered.")
             if link == "mother"
-            else _("This child's father is already registered.")
+            else _("This person's father is already registered.")
         )
         raise _field_error(NON_FIELD_ERRORS, message, "exists")
     if birth_date >= child.birth_date:
         raise _field_error(
             "birth_date", _("A parent is born before the child."), "order"
         )
-    parent = Person(practice=child.practice, sex=sex, birth_date=birth_date)
-    audited_save(parent, acting_user=acting_user)
-    audited_save(
-        PersonIdentity(person=parent, **_fields(identity)), acting_user=acting_user
+    parent = _new_relative(
+        acting_user,
+        practice=child.practice,
+        sex=sex,
+        birth_date=birth_date,
+        identity=identity,
+        deceased=deceased,
     )
     setattr(child, link, parent)
     audited_save(child, acting_user=acting_user)
+    family_changed.send(sender=Person, persons=[child, parent], acting_user=acting_user)
     return parent
+
+
+def _new_relative(
+    acting_user: User,
+    *,
+    practice: Practice,
+    sex: str,
+    birth_date: date,
+    identity: IdentityEntry,
+    deceased: bool,
+    mother: Person | None = None,
+    father: Person | None = None,
+) -> Person:
+    if birth_date > timezone.localdate():
+        raise _field_error(
+            "birth_date", _("The date of birth lies in the future."), "future"
+        )
+    person = Person(
+        practice=practice,
+        sex=sex,
+        birth_date=birth_date,
+        deceased=deceased,
+        mother=mother,
+        father=father,
+    )
+    audited_save(person, acting_user=acting_user)
+    audited_save(
+        PersonIdentity(person=person, **_fields(identity)), acting_user=acting_user
+    )
+    return person
+
+
+@transaction.atomic
+def register_child_of(
+    *,
+    acting_user: User,
+    mother: Person | None,
+    father: Person | None,
+    sex: str,
+    birth_date: date,
+    identity: IdentityEntry,
+    deceased: bool = False,
+) -> Person:
+    """Register a relative as the child of `mother` and/or `father` (a sibling is
+    a child of the same parents, a half-sibling of one; an aunt a grandparent's
+    child). At least one parent; each must be of the right sex and born before."""
+    parents = [p for p in (mother, father) if p is not None]
+    if not parents:
+        raise _field_error(
+            NON_FIELD_ERRORS, _("Name at least one registered parent."), "required"
+        )
+    if mother is not None and mother.sex != Sex.FEMALE:
+        raise _field_error("mother", _("The mother is registered as male."), "sex")
+    if father is not None and father.sex != Sex.MALE:
+        raise _field_error("father", _("The father is registered as female."), "sex")
+    if any(birth_date <= p.birth_date for p in parents):
+        raise _field_error(
+            "birth_date", _("A parent is born before the child."), "order"
+        )
+    person = _new_relative(
+        acting_user,
+        practice=parents[0].practice,
+        sex=sex,
+        birth_date=birth_date,
+        identity=identity,
+        deceased=deceased,
+        mother=mother,
+        father=father,
+    )
+    family_changed.send(sender=Person, persons=[person], acting_user=acting_user)
+    return person
+
+
+@transaction.atomic
+def record_vital_status(*, acting_user: User, person: Person, deceased: bool) -> Person:
+    """Record that a person died (or correct it); the family's cascade hears."""
+    if person.deceased != deceased:
+        person.deceased = deceased
+        audited_save(person, acting_user=acting_user)
+        family_changed.send(sender=Person, persons=[person], acting_user=acting_user)
+    return person
+
+
+@transaction.atomic
+def record_clinical_findings(
+    *, acting_user: User, person: Person, **findings: bool | None
+) -> Person:
+    """An adult's own findings (premature CHD, xanthoma, arcus), which DLCN and
+    Simon Broome read; the latest result is reassessed with them."""
+    allowed = {
+        "premature_chd",
+        "premature_cerebral_or_peripheral_vd",
+        "tendon_xanthoma",
+        "corneal_arcus_before_45",
+    }
+    unknown = set(findings) - allowed
+    if unknown:
+        raise ValueError(f"not a clinical finding: {', '.join(sorted(unknown))}")
+    for name, value in findings.items():
+        setattr(person, name, value)
+    audited_save(person, acting_user=acting_user)
+    _reassess_latest(person=person, acting_user=acting_user)
+    return person

@@ -1,4 +1,6 @@
-"""The one cross-app domain event: assessments that may call for follow-up.
+"""The screening side's domain events, received by the follow-up side.
+
+`assessment_recorded`: assessments that may call for follow-up.
 
 Sent by the screening side (capture services, the import, a reassessment) inside
 its transaction, once per write, with the new assessments; the follow-up side
@@ -13,3 +15,8 @@ from django.dispatch import Signal
 # possibly a QuerySet) and `acting_user` (who wrote them: a user, or the
 # user who uploaded the import batch).
 assessment_recorded = Signal()
+
+# `family_changed`: a pedigree link, a person's vital status or a genetic result
+# changed, so the cascade plan of their family may change. Receivers get
+# `persons` (a list of saved screening.models.Person) and `acting_user`.
+family_changed = Signal()

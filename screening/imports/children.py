@@ -128,9 +128,11 @@ def load_known(practice_id: int, numbers: Iterable[str]) -> dict[str, KnownChild
         person_id__in=by_id
     ).values_list("person_id", "code"):
         by_id[person_id].family_codes.append(code)
-    for person_id, acmg in GeneticResult.objects.filter(
-        person_id__in=by_id
-    ).values_list("person_id", "acmg_class"):
+    for person_id, acmg in (
+        GeneticResult.objects.found()
+        .filter(person_id__in=by_id)
+        .values_list("person_id", "acmg_class")
+    ):
         by_id[person_id].variant_classes.append(acmg)
     _mark_withdrawn(by_id)
     return known

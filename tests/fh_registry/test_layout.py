@@ -48,6 +48,7 @@ def _layout(user: Any, *, lang: str = "en") -> dict[str, Any]:
             "coord",
             [
                 ("/followup/queue/", "Follow-up queue"),
+                ("/followup/dashboard/", "Dashboard"),
                 ("/screening/imports/", "Import lab results"),
             ],
         ),

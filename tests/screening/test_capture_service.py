@@ -81,14 +81,16 @@ def test_positive_result_is_assessed_and_announced_once(
     assert announced == [recorded.assessment]
 
 
-def test_negative_result_is_not_announced(
+def test_a_negative_result_is_announced_too(
     ped_a: Any, child_a: Any, announced: list[Assessment]
 ) -> None:
+    """Every new assessment is announced: the follow-up side decides what calls
+    for an episode, and a negative result can settle a relative's cascade."""
     recorded = services.record_lab_result(
         acting_user=ped_a, person=child_a, entry=lab_entry()
     )
     assert recorded.assessment.outcome == "negative"
-    assert announced == []
+    assert announced == [recorded.assessment]
 
 
 def test_second_result_reevaluates_two_occasion_criterion(

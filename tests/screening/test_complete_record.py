@@ -130,7 +130,7 @@ def test_parents_are_added_from_the_childs_page(ped_a: Any, child_a: Any) -> Non
             "birth_date": "1984-01-01",
         },
     )
-    assert "This child&#x27;s mother is already registered." in again.content.decode()
+    assert "This person&#x27;s mother is already registered." in again.content.decode()
 
 
 def test_an_adult_registered_as_a_child_is_asked_about_first(ped_a: Any) -> None:
