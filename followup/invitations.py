@@ -250,7 +250,7 @@ def _settle_by_results(members: list[cascade.Member], acting_user: User | None) 
         invitation.state = settle[invitation.relative_id]
         changed.append(invitation)
     CascadeInvitation.objects.bulk_update(changed, ["state"])
-    services.bulk_history(CascadeInvitation, changed, acting_user)
+    services.bulk_history(CascadeInvitation, changed, acting_user, update=True)
 
 
 def affected_in(assessments: Iterable[Assessment]) -> set[int]:

@@ -74,7 +74,7 @@ def _days(name: str) -> timedelta:
     return timedelta(days=getattr(settings, name))
 
 
-def _without_history(model: type[Model], objs: list[Any]) -> list[Any]:
+def without_history(model: type[Model], objs: list[Any]) -> list[Any]:
     """Those of `objs` that have no history row yet: the ones this call wrote
     (a concurrent or earlier delivery's rows already have theirs)."""
     recorded = set(
@@ -85,11 +85,14 @@ def _without_history(model: type[Model], objs: list[Any]) -> list[Any]:
     return [o for o in objs if o.pk not in recorded]
 
 
-def _bulk_history(model: type[Model], objs: list[Any], user: User | None) -> None:
-    """History rows for objects written set-based (bulk_create / update)."""
+def bulk_history(
+    model: type[Model], objs: list[Any], user: User | None, *, update: bool = False
+) -> None:
+    """History rows for objects written set-based (bulk_create / update); an
+    update is recorded as a change ("~"), not as a second creation."""
     if objs:
         model.history.bulk_history_create(  # type: ignore[attr-defined]
-            objs, default_user=user, batch_size=2000
+            objs, default_user=user, batch_size=2000, update=update
         )
 
 
@@ -212,7 +215,7 @@ def _create_episodes(
         return []
     CareEpisode.objects.bulk_create(episodes, ignore_conflicts=True, batch_size=2000)
     # ignore_conflicts leaves the primary keys unset: read back what is ours.
-    created = _without_history(
+    created = without_history(
         CareEpisode,
         list(
             CareEpisode.objects.filter(
@@ -220,7 +223,7 @@ def _create_episodes(
             )
         ),
     )
-    _bulk_history(CareEpisode, created, acting_user)
+    bulk_history(CareEpisode, created, acting_user)
     return created
 
 
@@ -261,10 +264,10 @@ def create_tasks(tasks: list[Task], *, acting_user: User | None) -> list[Task]:
         t.created_by = acting_user
         new.append(t)
     Task.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
-    created = _without_history(
+    created = without_history(
         Task, list(Task.objects.filter(dedupe_key__in=[t.dedupe_key for t in new]))
     )
-    _bulk_history(Task, created, acting_user)
+    bulk_history(Task, created, acting_user)
     return created
 
 
@@ -273,7 +276,7 @@ def open_episode(
     *,
     person: Person,
     origin: str,
-    acting_user: User,
+    acting_user: User | None,
     note: str = "",
     stage: str = pathway.REPEAT_LIPIDS,
 ) -> CareEpisode:
@@ -376,16 +379,26 @@ def close(
     if note:
         episode.note = f"{episode.note}\n{note}".strip()
     audited_save(episode, acting_user=acting_user)
-    _cancel_active_tasks(Task.objects.filter(episode=episode), acting_user)
+    cancel_active_tasks(Task.objects.filter(episode=episode), acting_user)
     return episode
 
 
-def _cancel_active_tasks(tasks: QuerySet[Task], acting_user: User | None) -> None:
+def complete_active_tasks(tasks: QuerySet[Task], acting_user: User | None) -> None:
+    """Mark active tasks done (their work happened elsewhere, e.g. a letter)."""
+    active = list(tasks.filter(status__in=ACTIVE_STATUSES))
+    for task in active:
+        task.status = TaskStatus.DONE
+        task.completed_on = timezone.localdate()
+    Task.objects.bulk_update(active, ["status", "completed_on"])
+    bulk_history(Task, active, acting_user, update=True)
+
+
+def cancel_active_tasks(tasks: QuerySet[Task], acting_user: User | None) -> None:
     active = list(tasks.filter(status__in=ACTIVE_STATUSES))
     for task in active:
         task.status = TaskStatus.CANCELLED
     Task.objects.bulk_update(active, ["status"])
-    _bulk_history(Task, active, acting_user)
+    bulk_history(Task, active, acting_user, update=True)
 
 
 # --- Tasks: claim, complete, reschedule, assign --------------------------------
@@ -404,7 +417,7 @@ def _held_elsewhere(task: Task) -> TaskConflictError:
 def _audited_task_update(task_id: int, acting_user: User) -> Task:
     """The task as written by a conditional update, with its history row."""
     task = Task.objects.select_related("assignee").get(pk=task_id)
-    _bulk_history(Task, [task], acting_user)
+    bulk_history(Task, [task], acting_user, update=True)
     return task
 
 
@@ -496,7 +509,7 @@ def assign_many(
         t.status = TaskStatus.CLAIMED
         t.assignee = assignee
     Task.objects.bulk_update(free, ["status", "assignee"])
-    _bulk_history(Task, free, acting_user)
+    bulk_history(Task, free, acting_user, update=True)
     return BulkResult(changed=len(free), held_elsewhere=len(tasks) - len(free))
 
 
@@ -518,7 +531,7 @@ def reschedule_many(
         t.due_date = due_date
         t.escalated_on = None
     Task.objects.bulk_update(free, ["due_date", "escalated_on"])
-    _bulk_history(Task, free, acting_user)
+    bulk_history(Task, free, acting_user, update=True)
     return BulkResult(changed=len(free), held_elsewhere=len(tasks) - len(free))
 
 
@@ -604,6 +617,7 @@ def _contact_lost(episode: CareEpisode, latest: ContactAttempt) -> bool:
     return failed_in_a_row >= settings.FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS
 
 
+@transaction.atomic
 def mark_lost(episode: CareEpisode, *, acting_user: User | None) -> CareEpisode:
     """Close as lost to follow-up; the practice gets a task to recall the family."""
     episode = close(
