@@ -2,9 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
+from followup.api.urls import register as register_followup
 from screening.api.urls import register as register_screening
 
 router = DefaultRouter()
 register_screening(router)
+register_followup(router)
 
 urlpatterns = router.urls

@@ -1,27 +1,33 @@
 """Role × practice × page/endpoint: every route answers each persona as intended.
 
-An object outside a user's scope is a 404, never a 403. Every named route of the
-project must appear here (test_every_route_is_in_the_matrix), so a new page or
-endpoint cannot ship without its row.
+An object outside a user's scope is a 404, never a 403; a write refused by role
+(a pediatrician or administrator changing follow-up) is a 403 decided before any
+lookup. Every named route of the project must appear here
+(test_every_route_is_in_the_matrix), so a new page or endpoint cannot ship
+without its row. Besides the demo cast, `coord_b` coordinates DEMO-B only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-from fh_registry.models import Practice
+from fh_registry.models import Membership, Practice, Role, User
+from followup import services as followup_services
+from followup.models import CareEpisode, Task
 from screening import services
 from screening.models import ImportBatch
 from tests import personas
 
-ROLES = ("anonymous", "ped_a", "ped_b", "coord", "epi", "admin")
+ROLES = ("anonymous", "ped_a", "ped_b", "coord", "coord_b", "epi", "admin")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class Row:
     path: Callable[[dict[str, Any]], str]
     expect: dict[str, int]  # role -> status; anonymous pages redirect (302)
     method: str = "get"
+    body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def _page(ok: set[str]) -> dict[str, int]:
@@ -40,8 +47,30 @@ def _api(ok: set[str]) -> dict[str, int]:
     return {role: 200 if role in ok else 404 for role in ROLES} | {"anonymous": 401}
 
 
-ALL_USERS = {"ped_a", "ped_b", "coord", "epi", "admin"}
+def _form(ok: set[str]) -> dict[str, int]:
+    """A page's form (POST): where it was sent from (302) for `ok`, else 404."""
+    return {role: 302 if role in ok else 404 for role in ROLES} | {"anonymous": 302}
+
+
+def _followup_write(done: int) -> dict[str, int]:
+    """A follow-up API write on DEMO-A's records: DEMO-A's coordinators succeed;
+    pediatricians and administrators are refused by role (403, before any
+    lookup); coord_b finds no such record and epidemiologists no such endpoint."""
+    return {
+        "anonymous": 401,
+        "ped_a": 403,
+        "ped_b": 403,
+        "coord": done,
+        "coord_b": 404,
+        "epi": 404,
+        "admin": 403,
+    }
+
+
+ALL_USERS = {"ped_a", "ped_b", "coord", "coord_b", "epi", "admin"}
 PERSON_READERS = ALL_USERS - {"epi"}
+A_READERS = {"ped_a", "coord", "admin"}  # who sees a DEMO-A child's records
+COORDINATORS = {"coord", "coord_b"}
 MATRIX = [
     Row("home", lambda o: "/", dict.fromkeys(ROLES, 302) | {"admin": 200}),
     Row(
@@ -120,7 +149,7 @@ MATRIX = [
     Row(
         "imports:batch-list",
         lambda o: "/screening/imports/",
-        _page({"ped_a", "ped_b", "coord"}),
+        _page({"ped_a", "ped_b", "coord", "coord_b"}),
     ),
     Row(
         "imports:batch-detail",
@@ -143,7 +172,147 @@ MATRIX = [
         lambda o: f"/api/v1/imports/{o['batch_a'].pk}/",
         _api({"ped_a", "coord", "admin"}),
     ),
-    Row("followup:queue", lambda o: "/followup/queue/", _page({"coord"})),
+    Row("task-list", lambda o: "/api/v1/tasks/", _api(PERSON_READERS)),
+    Row("task-detail", lambda o: f"/api/v1/tasks/{o['task_a'].pk}/", _api(A_READERS)),
+    Row(
+        "task-list",
+        lambda o: "/api/v1/tasks/",
+        _followup_write(201),
+        method="post",
+        body=lambda o: {
+            "person": o["child_a"].pseudonym,
+            "kind": "other",
+            "due_date": str(timezone.localdate() + timedelta(days=7)),
+        },
+    ),
+    Row(
+        "task-claim",
+        lambda o: f"/api/v1/tasks/{o['task_a'].pk}/claim/",
+        _followup_write(200),
+        method="post",
+    ),
+    Row(
+        "task-complete",
+        lambda o: f"/api/v1/tasks/{o['task_a'].pk}/complete/",
+        _followup_write(200),
+        method="post",
+    ),
+    Row(
+        "task-reschedule",
+        lambda o: f"/api/v1/tasks/{o['task_a'].pk}/reschedule/",
+        _followup_write(200),
+        method="post",
+        body=lambda o: {"due_date": str(timezone.localdate() + timedelta(days=9))},
+    ),
+    Row("care-episode-list", lambda o: "/api/v1/care-episodes/", _api(PERSON_READERS)),
+    Row(
+        "care-episode-detail",
+        lambda o: f"/api/v1/care-episodes/{o['episode_a'].pk}/",
+        _api(A_READERS),
+    ),
+    Row(
+        "care-episode-advance",
+        lambda o: f"/api/v1/care-episodes/{o['episode_a'].pk}/advance/",
+        _followup_write(200),
+        method="post",
+        body=lambda o: {"stage": "secondary_causes"},
+    ),
+    Row(
+        "care-episode-close",
+        lambda o: f"/api/v1/care-episodes/{o['episode_a'].pk}/close/",
+        _followup_write(200),
+        method="post",
+        body=lambda o: {"outcome": "not_fh"},
+    ),
+    Row(
+        "contact-attempt-list",
+        lambda o: "/api/v1/contact-attempts/",
+        _api(PERSON_READERS),
+    ),
+    Row(
+        "contact-attempt-detail",
+        lambda o: f"/api/v1/contact-attempts/{o['attempt_a'].pk}/",
+        _api(A_READERS),
+    ),
+    Row(
+        "contact-attempt-list",
+        lambda o: "/api/v1/contact-attempts/",
+        _followup_write(201),
+        method="post",
+        body=lambda o: {
+            "person": o["child_a"].pseudonym,
+            "channel": "phone",
+            "outcome": "no_answer",
+        },
+    ),
+    # The coordinators' pages: nobody else finds them; coord_b finds no DEMO-A
+    # child or record.
+    Row("followup:queue", lambda o: "/followup/queue/", _page(COORDINATORS)),
+    Row("followup:dashboard", lambda o: "/followup/dashboard/", _page(COORDINATORS)),
+    Row(
+        "followup:person",
+        lambda o: f"/followup/persons/{o['child_a'].pseudonym}/",
+        _page({"coord"}),
+    ),
+    Row(
+        "followup:queue-bulk",
+        lambda o: "/followup/queue/bulk/",
+        _form(COORDINATORS),
+        method="post",
+        body=lambda o: {"action": "assign", "tasks": [o["task_a"].pk]},
+    ),
+    Row(
+        "followup:task-claim",
+        lambda o: f"/followup/tasks/{o['task_a'].pk}/claim/",
+        _form({"coord"}),
+        method="post",
+    ),
+    Row(
+        "followup:task-complete",
+        lambda o: f"/followup/tasks/{o['task_a'].pk}/complete/",
+        _form({"coord"}),
+        method="post",
+    ),
+    Row(
+        "followup:task-reschedule",
+        lambda o: f"/followup/tasks/{o['task_a'].pk}/reschedule/",
+        _form({"coord"}),
+        method="post",
+        body=lambda o: {"due_date": str(timezone.localdate() + timedelta(days=9))},
+    ),
+    Row(
+        "followup:contact-attempt",
+        lambda o: f"/followup/persons/{o['child_a'].pseudonym}/contact-attempts/",
+        _form({"coord"}),
+        method="post",
+        body=lambda o: {"channel": "phone", "outcome": "reached"},
+    ),
+    Row(
+        "followup:task-create",
+        lambda o: f"/followup/persons/{o['child_a'].pseudonym}/tasks/",
+        _form({"coord"}),
+        method="post",
+    ),
+    Row(
+        "followup:episode-open",
+        lambda o: f"/followup/persons/{o['child_a'].pseudonym}/episodes/",
+        _form({"coord"}),
+        method="post",
+    ),
+    Row(
+        "followup:episode-advance",
+        lambda o: f"/followup/episodes/{o['episode_a'].pk}/advance/",
+        _form({"coord"}),
+        method="post",
+        body=lambda o: {"stage": "secondary_causes"},
+    ),
+    Row(
+        "followup:episode-close",
+        lambda o: f"/followup/episodes/{o['episode_a'].pk}/close/",
+        _form({"coord"}),
+        method="post",
+        body=lambda o: {"outcome": "not_fh"},
+    ),
     Row("epidemiology:overview", lambda o: "/statistics/", _page({"epi", "admin"})),
     Row("api-root", lambda o: "/api/v1/", _api(ALL_USERS)),
     Row("api-schema", lambda o: "/api/schema/", _api(ALL_USERS)),
@@ -156,6 +325,7 @@ LIST_SCOPE = {
     "ped_a": {"a"},
     "ped_b": {"b"},
     "coord": {"a", "b"},
+    "coord_b": {"b"},
     "admin": {"a", "b"},
     "epi": set(),
     "anonymous": set(),
@@ -171,24 +341,58 @@ NOT_IN_MATRIX = {
 }
 
 
-def _client(role: str, cast: dict[str, Any]) -> Client:
+def _client(role: str, people: dict[str, Any]) -> Client:
     client = Client()
     if role != "anonymous":
-        client.force_login(cast[role])
+        client.force_login(people[role])
     return client
 
 
+def _send(client: Client, row: Row, objects: dict[str, Any]) -> Any:
+    path = row.path(objects)
+    if row.method == "get":
+        return client.get(path)
+    body = row.body(objects) if row.body else {}
+    if path.startswith("/api/"):
+        return client.post(path, body, content_type="application/json")
+    return client.post(path, body)
+
+
 @pytest.fixture
-def objects(cast: dict[str, Any]) -> dict[str, Any]:
+def people(cast: dict[str, Any]) -> dict[str, Any]:
+    """The demo cast and coord_b, a coordinator for DEMO-B only."""
+    coord_b = User.objects.create_user(username="coord_b", role=Role.COORDINATOR)
+    Membership.objects.create(
+        user=coord_b,
+        practice=Practice.objects.get(code="DEMO-B"),
+        role=Role.COORDINATOR,
+    )
+    return cast | {"coord_b": coord_b}
+
+
+# EAS 2026: LDL-C above 4.5 mmol/L is positive; the result opens a care episode
+# with a repeat_lipids task.
+FLAGGED = {"total_cholesterol": Decimal("7.0"), "ldl_cholesterol": Decimal("5.2")}
+
+
+@pytest.fixture
+def objects(cast: dict[str, Any], settings: Any) -> dict[str, Any]:
+    settings.ACTIVE_PAEDIATRIC_RULESET = "eas2026"
     objects: dict[str, Any] = {}
     for key, user, code in (("a", "ped_a", "DEMO-A"), ("b", "ped_b", "DEMO-B")):
         child = personas.register_child(cast[user], practice_code=code, number=key)
         recorded = services.record_lab_result(
-            acting_user=cast[user], person=child, entry=personas.lab_entry()
+            acting_user=cast[user], person=child, entry=personas.lab_entry(**FLAGGED)
         )
+        assert recorded.assessment.outcome == "positive"
         objects[f"child_{key}"] = child
         objects[f"result_{key}"] = recorded.lab_result
         objects[f"assessment_{key}"] = recorded.assessment
+        objects[f"episode_{key}"] = CareEpisode.objects.get(person=child)
+        objects[f"task_{key}"] = Task.objects.get(person=child, kind="repeat_lipids")
+        objects[f"attempt_{key}"] = followup_services.record_contact_attempt(
+            person=child, channel="phone", outcome="reached", acting_user=cast["coord"]
+        )
         objects[f"genetic_{key}"] = services.record_genetic_result(
             acting_user=cast[user],
             person=child,
@@ -208,16 +412,22 @@ def objects(cast: dict[str, Any]) -> dict[str, Any]:
     return objects
 
 
+def _row_id(row: Row) -> str:
+    return row.route if row.method == "get" else f"{row.route}:{row.method}"
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.route)
+@pytest.mark.parametrize("row", MATRIX, ids=_row_id)
 @pytest.mark.parametrize("role", ROLES)
 def test_route_answers_each_role(
-    row: Row, role: str, cast: dict[str, Any], objects: dict[str, Any]
+    row: Row, role: str, people: dict[str, Any], objects: dict[str, Any]
 ) -> None:
-    response = getattr(_client(role, cast), row.method)(row.path(objects))
+    response = _send(_client(role, people), row, objects)
     assert response.status_code == row.expect[role], (row.route, role)
-    if response.status_code == 302 and role == "anonymous":
-        assert response["Location"].startswith("/accounts/login/")
+    if response.status_code == 302:
+        # Anonymous visitors are sent to log in, signed-in users never are.
+        to_login = response["Location"].startswith("/accounts/login/")
+        assert to_login == (role == "anonymous"), (row.route, role)
     if response.status_code == 200 and row.route.endswith("-list"):
         # Lists hold exactly the in-scope records: never the other practice's.
         body = response.content.decode()

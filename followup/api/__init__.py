@@ -1,0 +1,1 @@
+"""The follow-up REST API: tasks, care episodes and contact attempts."""
