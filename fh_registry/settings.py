@@ -6,6 +6,7 @@ in-process. `DATABASE_URL` and `CELERY_BROKER_URL` switch to PostgreSQL and Redi
 HSTS, JSON logs) and refuses demo data.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "axes",
     "fh_registry",
     "screening",
     "followup",
@@ -73,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "fh_registry.middleware.PrivateResponsesMiddleware",
+    "fh_registry.middleware.SessionLimitsMiddleware",
+    # Last: it answers a locked-out login attempt itself.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fh_registry.urls"
@@ -106,26 +112,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "fh_registry.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses a locked-out username + address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 _VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": _VALIDATORS + name}
-    for name in (
-        "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
-        "CommonPasswordValidator",
-        "NumericPasswordValidator",
-    )
+    {"NAME": _VALIDATORS + "UserAttributeSimilarityValidator"},
+    {"NAME": _VALIDATORS + "MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": _VALIDATORS + "CommonPasswordValidator"},
+    {"NAME": _VALIDATORS + "NumericPasswordValidator"},
 ]
+# Argon2 first: new and changed passwords are hashed with it, older hashes are
+# upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Password guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair waits AXES_COOLOFF_TIME; nobody can
+# lock an account for good, nor lock out other addresses. The login page and
+# the admin's both go through it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fh_registry.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 if (
     DJANGO_ENV == "test"
 ):  # the suite logs in hundreds of times; hashing is not under test
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *PASSWORD_HASHERS,
+    ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -184,11 +213,24 @@ SIMPLE_HISTORY_DATE_INDEX = False
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
 
 # --- API ----------------------------------------------------------------------
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env.int(
+    "API_TOKEN_FAILURE_WINDOW_SECONDS", default=15 * 60
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "fh_registry.authentication.GuardedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client and per user; a lab system posting results stays far below.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/min"),
+        "user": env.str("API_USER_RATE", default="3000/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "fh_registry.parsers.BoundedJSONParser",
@@ -292,6 +334,18 @@ FOLLOWUP_REVIEW_LEAD_DAYS = env.int("FOLLOWUP_REVIEW_LEAD_DAYS", default=30)
 FOLLOWUP_INVITATION_DUE_DAYS = env.int("FOLLOWUP_INVITATION_DUE_DAYS", default=14)
 FOLLOWUP_INVITATION_LEAD_DAYS = env.int("FOLLOWUP_INVITATION_LEAD_DAYS", default=180)
 FOLLOWUP_QUEUE_PAGE_SIZE = 50
+# Cascade letters: the answer code printed in an invitation letter is valid for
+# this many days; the public answer page takes at most GUESSES_PER_WINDOW wrong
+# codes from one client address within GUESS_WINDOW_SECONDS, then answers 429.
+FOLLOWUP_ANSWER_CODE_DAYS = env.int("FOLLOWUP_ANSWER_CODE_DAYS", default=90)
+FOLLOWUP_ANSWER_GUESSES_PER_WINDOW = env.int(
+    "FOLLOWUP_ANSWER_GUESSES_PER_WINDOW", default=10
+)
+FOLLOWUP_ANSWER_GUESS_WINDOW_SECONDS = env.int(
+    "FOLLOWUP_ANSWER_GUESS_WINDOW_SECONDS", default=15 * 60
+)
+# Where relatives reach the public answer page; printed in invitation letters.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- E-mail (reminders): printed to the console unless a server is configured --
 EMAIL_BACKEND = env.str(
@@ -312,7 +366,11 @@ SESSION_ENGINE = (
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# A session ends after SESSION_IDLE_SECONDS without a request, and at the latest
+# SESSION_ABSOLUTE_SECONDS after login (fh_registry.middleware.SessionLimits).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -345,5 +403,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Its start-up banner would land in commands' output (cascade_plan).
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -53,3 +56,14 @@ def health(request: HttpRequest) -> JsonResponse:
     if not usable:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpResponse:
+    """django-axes' answer to a username + address past the failure limit."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"cooloff_minutes": minutes},
+        status=429,
+    )

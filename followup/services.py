@@ -475,7 +475,7 @@ def reschedule(task: Task, *, due_date: date, acting_user: User) -> Task:
         current.status == TaskStatus.CLAIMED and current.assignee_id != acting_user.pk
     ):
         raise _held_elsewhere(current)
-    if due_date < timezone.localdate() - timedelta(days=1):
+    if due_date < timezone.localdate():
         raise FollowUpError("due_in_past", _("A new due date cannot be in the past."))
     current.due_date = due_date
     current.escalated_on = None
