@@ -48,6 +48,21 @@ from screening.models import (
 from screening.signals import assessment_recorded, family_changed
 
 
+def _check_birth_date(birth_date: date) -> None:
+    today = timezone.localdate()
+    if birth_date > today:
+        raise _field_error(
+            "birth_date", _("The date of birth lies in the future."), "future"
+        )
+    if not rules.plausible_birth_date(birth_date, today):
+        raise _field_error(
+            "birth_date",
+            _("A date of birth more than %(years)d years ago is not plausible.")
+            % {"years": rules.MAX_AGE_YEARS},
+            "implausible",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityEntry:
     given_name: str
@@ -83,10 +98,7 @@ def register_child(
         raise ValidationError(
             {"sex": ValidationError("Sex must be F or M.", code="sex")}
         )
-    if birth_date > timezone.localdate():
-        raise _field_error(
-            "birth_date", _("The date of birth lies in the future."), "future"
-        )
+    _check_birth_date(birth_date)
     _check_consent_date(consent_given_on, birth_date=birth_date)
     number = practice_patient_number.strip()
     if (
@@ -157,6 +169,25 @@ def _give_screening_consent(
         Consent(person=person, scope=ConsentScope.SCREENING, given_on=on, given_by=by),
         acting_user=acting_user,
     )
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    person: Person,
+    scope: str,
+    given_on: date,
+    given_by: str = "",
+    acting_user: User | None,
+) -> Consent:
+    """Record a consent given on `given_on` for `scope`. `acting_user` None: the
+    person answered themselves, on the public answer page (no account)."""
+    if scope not in ConsentScope.values:
+        raise _field_error("scope", _("This is not a scope of consent."), "scope")
+    _check_consent_date(given_on, birth_date=person.birth_date)
+    consent = Consent(person=person, scope=scope, given_on=given_on, given_by=given_by)
+    audited_save(consent, acting_user=acting_user)
+    return consent
 
 
 @transaction.atomic
@@ -786,10 +817,7 @@ def _new_relative(
     mother: Person | None = None,
     father: Person | None = None,
 ) -> Person:
-    if birth_date > timezone.localdate():
-        raise _field_error(
-            "birth_date", _("The date of birth lies in the future."), "future"
-        )
+    _check_birth_date(birth_date)
     person = Person(
         practice=practice,
         sex=sex,

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from screening import rules
@@ -198,7 +198,20 @@ def _identity(reader: _Reader) -> tuple[str, str | None, date | None]:
             lambda: _("At most %d characters.") % MAX_PATIENT_ID,
         )
     sex = reader.choice("sex", _SEXES, "F, M")
-    return patient, sex, reader.day("birth_date")
+    born = reader.day("birth_date")
+    if born is not None and born < rules.anniversary(
+        timezone.localdate(), timezone.localdate().year - rules.MAX_AGE_YEARS
+    ):
+        reader.bad(
+            "birth_date",
+            "implausible_birth_date",
+            lambda: (
+                _("A date of birth more than %d years ago is not plausible.")
+                % rules.MAX_AGE_YEARS
+            ),
+        )
+        return patient, sex, None
+    return patient, sex, born
 
 
 def _entry(reader: _Reader) -> LabEntry | None:

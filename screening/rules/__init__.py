@@ -1,6 +1,11 @@
 """Pure FH screening rules: frozen dataclasses in, frozen dataclasses out."""
 
-from screening.rules.ages import age_in_years, anniversary
+from screening.rules.ages import (
+    MAX_AGE_YEARS,
+    age_in_years,
+    anniversary,
+    plausible_birth_date,
+)
 from screening.rules.family_prompt import (
     FAMILY_HISTORY_UNKNOWN,
     with_family_history_prompt,
@@ -41,6 +46,7 @@ from screening.rules.units import Analyte, Operator, Threshold, to_mg_dl, to_mmo
 __all__ = [
     "ADULT_RULESET_IDS",
     "FAMILY_HISTORY_UNKNOWN",
+    "MAX_AGE_YEARS",
     "NAMED_CRITERIA",
     "PAEDIATRIC_RULESET_IDS",
     "RULESETS",
@@ -69,6 +75,7 @@ __all__ = [
     "encode_params",
     "get_ruleset",
     "is_genetic_diagnosis",
+    "plausible_birth_date",
     "render_stored",
     "resolve_ldl",
     "to_mg_dl",

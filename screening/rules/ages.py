@@ -15,6 +15,15 @@ def anniversary(day: date, year: int) -> date:
         return date(year, 2, 28)
 
 
+#: No registered person is older than this (a birth date in 1900 or year 1 is a typo).
+MAX_AGE_YEARS = 120
+
+
+def plausible_birth_date(birth: date, today: date) -> bool:
+    """Not in the future and not more than MAX_AGE_YEARS ago."""
+    return anniversary(today, today.year - MAX_AGE_YEARS) <= birth <= today
+
+
 def age_in_years(birth: date, on: date) -> Decimal:
     """Full years plus the elapsed fraction of the current birthday-year.
 

@@ -79,3 +79,24 @@ def test_json_nested_beyond_reason(ped_a: Any, body: str) -> None:
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("born", ["1900-01-01", "0001-01-01"])
+def test_a_birth_date_over_120_years_ago_is_refused_by_the_api(
+    cast: Any, born: str
+) -> None:
+    response = api_client_for(cast["ped_a"]).post(
+        "/api/v1/persons/",
+        {
+            "practice": "DEMO-A",
+            "practice_patient_number": f"OLD-{born[:4]}",
+            "sex": "F",
+            "birth_date": born,
+            "given_name": "Old",
+            "family_name": "Typo",
+            "consent_given_on": "2026-01-05",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["birth_date"][0]["code"] == "implausible"

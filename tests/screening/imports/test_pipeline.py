@@ -268,7 +268,9 @@ def test_a_completed_batch_is_not_run_again(ped_a: Any) -> None:
 def announced() -> Iterator[list[int]]:
     seen: list[int] = []
 
-    def receiver(sender: Any, assessments: Any, acting_user: Any, **kwargs: Any) -> None:
+    def receiver(
+        sender: Any, assessments: Any, acting_user: Any, **kwargs: Any
+    ) -> None:
         for assessment in assessments:
             assert assessment.pk is not None
             assert LabResult.objects.filter(pk=assessment.lab_result_id).exists()
@@ -423,3 +425,20 @@ def test_a_file_without_the_required_columns_is_refused_on_upload(
         register(ped_a, source)
 
     assert refused.value.error_dict["file"][0].code == "missing_columns"
+
+
+def test_a_birth_date_over_120_years_ago_is_a_row_error(
+    ped_a: Any, tmp_path: Path
+) -> None:
+    source = write_file(
+        tmp_path / "old.csv",
+        ["A-7,F,1900-03-01,2026-01-10,capillary,no,mmol/L,4.3,1.4,2.5,direct,0.9,X,"],
+    )
+    batch = import_file(ped_a, source)
+    assert (batch.rows_imported, batch.rows_rejected) == (0, 1)
+    error = ImportRowError.objects.get(batch=batch)
+    assert (error.line, error.column, error.code) == (
+        2,
+        "birth_date",
+        "implausible_birth_date",
+    )
