@@ -558,6 +558,34 @@ def _new_lab_result(
     )
 
 
+_ENTERED_FIELDS = (
+    "sample_date",
+    "sample_type",
+    "fasting",
+    "lab_sample_id",
+    "entered_unit",
+    "total_cholesterol_entered",
+    "hdl_cholesterol_entered",
+    "ldl_cholesterol_entered",
+    "triglycerides_entered",
+    "non_hdl_cholesterol_entered",
+    "ldl_method",
+    "lipoprotein_a",
+    "lipoprotein_a_unit",
+    "tsh_mu_l",
+    "secondary_cause",
+)
+
+
+def _entered(result: LabResult) -> tuple[Any, ...]:
+    """What a user entered for a result, comparable across a retry (numbers by
+    value: 5.30 as stored equals 5.3 as sent)."""
+    return tuple(
+        Decimal(value).normalize() if isinstance(value, Decimal) else value
+        for value in (getattr(result, name) for name in _ENTERED_FIELDS)
+    )
+
+
 def _replay(
     *, acting_user: User, key: str, person: Person, entry: LabEntry
 ) -> RecordedResult | None:
@@ -568,7 +596,13 @@ def _replay(
     )
     if earlier is None:
         return None
-    if earlier.person_id != person.pk or earlier.sample_date != entry.sample_date:
+    # A retry carries the same values; other values under the key are a
+    # conflict, never silently the first ones.
+    if earlier.person_id != person.pk or _entered(earlier) != _entered(
+        _new_lab_result(
+            entry, person=person, acting_user=acting_user, source="", key=None
+        )
+    ):
         raise ValidationError(
             {
                 "idempotency_key": ValidationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -210,6 +211,30 @@ def test_idempotency_key_reused_for_another_result_is_refused(
     )
     assert response.status_code == 400
     assert response.json()["idempotency_key"][0]["code"] == "idempotency_conflict"
+
+
+def test_idempotency_key_reused_with_other_values_is_a_conflict(
+    ped_a: Any, child_a: Any
+) -> None:
+    """A retry sends the same values; other values under the key are refused,
+    not silently answered with the first result."""
+    client = api(ped_a)
+    first = client.post(
+        "/api/v1/lab-results/",
+        payload(child_a),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="v",
+    )
+    assert first.status_code == 201
+    changed = client.post(
+        "/api/v1/lab-results/",
+        payload(child_a, ldl_cholesterol="6.1"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="v",
+    )
+    assert changed.status_code == 400
+    assert changed.json()["idempotency_key"][0]["code"] == "idempotency_conflict"
+    assert LabResult.objects.get().ldl_cholesterol_entered == Decimal("5.3")
 
 
 def test_register_child_by_api(ped_a: Any) -> None:
