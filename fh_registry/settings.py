@@ -211,6 +211,11 @@ SIMPLE_HISTORY_DATE_INDEX = False
 # Worker processes deciding the rows of a PostgreSQL import (default: one per
 # core, at most 4); 0 decides in the importing process.
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
+# Upload bounds: the file as sent, and a workbook unpacked (a zip bomb).
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=100_000_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
+    "IMPORT_MAX_XLSX_UNPACKED_BYTES", default=200_000_000
+)
 
 # --- API ----------------------------------------------------------------------
 API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)

@@ -664,10 +664,11 @@ class ImportBatch(models.Model):
         constraints = [
             # A file that was (or is being) imported is recognised by its hash; a
             # refused or failed file may be sent again.
+            # Per practice: another practice's upload of the same bytes is its own.
             models.UniqueConstraint(
-                fields=["sha256"],
+                fields=["practice", "sha256"],
                 condition=models.Q(status__in=["pending", "running", "completed"]),
-                name="importbatch_unique_live_file",
+                name="importbatch_unique_live_file_per_practice",
             )
         ]
 

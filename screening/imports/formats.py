@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 REQUIRED_COLUMNS = (
@@ -36,6 +37,10 @@ OPTIONAL_COLUMNS = ("lab_sample_id", "lipoprotein_a")
 #: Every row is handed on with its values in this order ("" where a column lacks).
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _XLSX_MAGIC = b"PK\x03\x04"
+#: PostgreSQL stores no NUL in text: a NUL byte in a cell travels as this
+#: character, and rows.py reports the row (code nul_byte) instead of the batch
+#: failing on it.
+NUL_STAND_IN = "\ufffd"
 
 # (line, values in COLUMNS order or None when the cell count is wrong, cells found)
 RawRow = tuple[int, tuple[str, ...] | None, int]
@@ -113,7 +118,10 @@ def _mapped(cells: list[str], width: int, index: list[int], line: int) -> RawRow
         return (line, None, len(cells))
     return (
         line,
-        tuple("" if at < 0 else cells[at].strip() for at in index),
+        tuple(
+            "" if at < 0 else cells[at].strip().replace("\x00", NUL_STAND_IN)
+            for at in index
+        ),
         width,
     )
 
@@ -214,6 +222,7 @@ def _cell_text(value: Any) -> str:
 def _open_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook  # noqa: PLC0415 - only needed for workbooks
 
+    _refuse_xlsx_bombs(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
@@ -243,6 +252,32 @@ def _open_xlsx(path: Path) -> Table:
         _position=lambda: 0,
         _close=workbook.close,
     )
+
+
+def _refuse_xlsx_bombs(path: Path) -> None:
+    """A workbook is a zip: a small file can unpack to gigabytes (one 300 MB
+    cell in 300 KB). Its members' unpacked sizes are read from the zip's
+    directory before anything is parsed."""
+    import zipfile  # noqa: PLC0415
+
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise FileRefused(
+            _("The file looks like a workbook but cannot be read as XLSX."),
+            "unreadable",
+        ) from error
+    if unpacked > limit:
+        raise FileRefused(
+            _(
+                "The workbook unpacks to more than %(mb)d MB, far more than lab "
+                "results need. Save it as CSV, or split it."
+            )
+            % {"mb": limit // 1_000_000},
+            "too_large_unpacked",
+        )
 
 
 def _xlsx_rows(

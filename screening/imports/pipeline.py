@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from fh_registry import outbox
 from fh_registry.models import Practice, User
@@ -58,23 +59,38 @@ class StartedImport:
     duplicate: bool  # True: this file is (being) imported already: `batch` is that one
 
 
+class _TooLargeError(Exception):
+    pass
+
+
 def _store(chunks: Iterable[bytes], file_name: str) -> tuple[Path, str]:
-    """Write the upload under MEDIA_ROOT/imports, hashing it on the way."""
+    """Write the upload under MEDIA_ROOT/imports, hashing it on the way; past
+    IMPORT_MAX_FILE_BYTES it stops and removes what it wrote."""
     folder = imports_dir() / timezone.now().strftime("%Y")
     folder.mkdir(parents=True, exist_ok=True)
     safe = get_valid_filename(Path(file_name).name) or "upload"
     target = folder / f"{uuid.uuid4().hex}_{safe[-100:]}"
     digest = hashlib.sha256()
+    size = 0
     with target.open("wb") as out:
         for chunk in chunks:
+            size += len(chunk)
+            if size > settings.IMPORT_MAX_FILE_BYTES:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise _TooLargeError
             digest.update(chunk)
             out.write(chunk)
     return target, digest.hexdigest()
 
 
-def _live_batch(sha256: str) -> ImportBatch | None:
+def _live_batch(practice: Practice, sha256: str) -> ImportBatch | None:
+    """The practice's own live batch of this file: another practice's upload of
+    the same bytes is neither refused nor disclosed."""
     return (
-        ImportBatch.objects.filter(sha256=sha256, status__in=LIVE_STATUSES)
+        ImportBatch.objects.filter(
+            practice=practice, sha256=sha256, status__in=LIVE_STATUSES
+        )
         .order_by("pk")
         .first()
     )
@@ -97,7 +113,18 @@ def start_import(
     again. With `enqueue`, `run_import_batch` is published through the outbox,
     so nothing reaches the broker before the batch is committed.
     """
-    path, sha256 = _store(chunks, file_name)
+    try:
+        path, sha256 = _store(chunks, file_name)
+    except _TooLargeError:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("The file is larger than %(mb)d MB; split it into smaller files.")
+                    % {"mb": settings.IMPORT_MAX_FILE_BYTES // 1_000_000},
+                    code="too_large",
+                )
+            }
+        ) from None
     try:
         with formats.open_table(path):
             pass
@@ -106,7 +133,7 @@ def start_import(
         raise ValidationError(
             {"file": ValidationError(refusal.message, code=refusal.code)}
         ) from refusal
-    existing = _live_batch(sha256)
+    existing = _live_batch(practice, sha256)
     if existing is not None:
         path.unlink(missing_ok=True)
         return StartedImport(existing, duplicate=True)
@@ -126,7 +153,7 @@ def start_import(
                 outbox.enqueue(TASK_NAME, batch_id=batch.pk)
     except IntegrityError:  # the same file, registered a moment ago by another
         path.unlink(missing_ok=True)
-        existing = _live_batch(sha256)
+        existing = _live_batch(practice, sha256)
         if existing is None:
             raise
         return StartedImport(existing, duplicate=True)

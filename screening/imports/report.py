@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from fh_registry.spreadsheets import neutral
 from screening.models import ImportBatch, ImportRowError
 
 REPORT_COLUMNS = ("line", "column", "value", "code", "reason", "kind")
@@ -33,7 +34,8 @@ def report_lines(batch: ImportBatch, lang: str = "") -> Iterator[str]:
     columns = [reason if name == "reason" else name for name in REPORT_COLUMNS]
     rows = ImportRowError.objects.filter(batch=batch).order_by("line", "pk")
     for error in rows.values_list(*columns).iterator(chunk_size=2000):
-        yield writer.writerow(error)
+        # The value column repeats what a file held: never a live formula.
+        yield writer.writerow([neutral(cell) for cell in error])
 
 
 def report_path(batch: ImportBatch, *, dry_run: bool = False) -> Path:

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from screening import rules
-from screening.imports.formats import COLUMNS
+from screening.imports.formats import COLUMNS, NUL_STAND_IN
 from screening.models import LpaUnit, RowErrorKind
 from screening.services import LabEntry, check_lab_entry
 
@@ -310,6 +310,20 @@ def parse_row(
     `today` (default: the local date now) is the latest acceptable sample date.
     """
     reader = _Reader(line, values)
+    if any(NUL_STAND_IN in value for value in values):
+        # A binary NUL byte (a damaged export) fails this row, not the batch.
+        reader.values = tuple(v.replace(NUL_STAND_IN, "") for v in values)
+        for column, value in zip(COLUMNS, values, strict=True):
+            if NUL_STAND_IN in value:
+                reader.bad(
+                    column,
+                    "nul_byte",
+                    lambda: _(
+                        "The cell holds a NUL byte (binary data); the row was "
+                        "not imported."
+                    ),
+                )
+        return reader.issues
     patient, sex, birth_date = _identity(reader)
     entry = _entry(reader)
     if entry is None or sex is None or birth_date is None:
