@@ -38,7 +38,8 @@ from followup.forms import (
 from followup.models import CareEpisode, EpisodeOrigin, Task, TaskStatus
 from followup.queries import counts_by_status, person_follow_up, tasks_for
 from followup.queries import dashboard as dashboard_figures
-from screening.models import Person
+from screening.access_log import record_reads
+from screening.models import Person, ReadKind
 
 
 def _require_coordinator(request: AuthenticatedRequest) -> None:
@@ -198,6 +199,7 @@ def person(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse:
     """A person's follow-up: episode, timeline, tasks, contact attempts."""
     _require_coordinator(request)
     subject = _person_in_scope(request, pseudonym)
+    record_reads(request, [subject], [ReadKind.FOLLOW_UP])
     context = person_follow_up(person=subject, user=request.user)
     episode = context["open_episode"]
     context.update(

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from screening.models import ImportBatch, Person
+from screening.models import ImportBatch, Person, ReadAccess
 
 
 class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
@@ -30,11 +30,31 @@ class ReadOnlyClinicalAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ReadAccessInline(admin.TabularInline):
+    """Who read this person's data: shown to administrators, never changed."""
+
+    model = ReadAccess
+    fields = ("at", "user", "kind", "address", "path")
+    readonly_fields = fields
+    ordering = ("-at", "-pk")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "read-access log"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Person)
 class PersonAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pseudonym", "practice", "sex", "birth_date")
     list_filter = ("practice",)
     search_fields = ("pseudonym",)
+    inlines = (ReadAccessInline,)
 
 
 @admin.register(ImportBatch)

@@ -710,3 +710,40 @@ class ImportRowError(models.Model):
     def reason(self, lang: str) -> str:
         """The reason in `lang` ("de" or "en")."""
         return self.reason_de if lang.startswith("de") else self.reason_en
+
+
+class ReadKind(models.TextChoices):
+    PAGE = "page", _("person's page")
+    IDENTITY = "identity", _("name and contact")
+    RESULTS = "results", _("results")
+    HISTORY = "history", _("change history")
+    FOLLOW_UP = "follow_up", _("follow-up")
+    FAMILY = "family", _("family and cascade")
+    LETTER = "letter", _("letter")
+    API = "api", _("API")
+
+
+class ReadAccess(models.Model):
+    """Who read a person's data, what, when and from where. Append-only: it
+    is the record, written as the data is shown (never edited)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    kind = models.CharField(max_length=20, choices=ReadKind.choices)
+    path = models.CharField(max_length=300)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read access")
+        verbose_name_plural = _("read accesses")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.kind} {self.person}"

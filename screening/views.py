@@ -20,6 +20,7 @@ from fh_registry.access import can_enter_results, is_administrator
 from fh_registry.models import Role, User
 from fh_registry.requests import AuthenticatedRequest
 from screening import queries, rules, services
+from screening.access_log import record_reads
 from screening.forms import (
     NO_FAMILY_FINDING,
     CompleteRecordForm,
@@ -30,7 +31,7 @@ from screening.forms import (
     ParentForm,
     RegisterChildForm,
 )
-from screening.models import Person, PersonIdentity, ResultSource
+from screening.models import Person, PersonIdentity, ReadKind, ResultSource
 from screening.pages import person_panels
 from screening.queries import child_history, child_page_context
 
@@ -234,6 +235,10 @@ def person_detail(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse
         all_assessments=request.GET.get("assessments") == "all",
     )
     context["panels"] = person_panels.render(request, person)
+    shown = [ReadKind.PAGE, ReadKind.RESULTS]
+    if context.get("identity") is not None:
+        shown.append(ReadKind.IDENTITY)
+    record_reads(request, [person], shown)
     return render(request, "screening/person_detail.html", context)
 
 
@@ -369,6 +374,7 @@ def person_history(request: AuthenticatedRequest, pseudonym: str) -> HttpRespons
     if request.user.role != Role.PEDIATRICIAN and not is_administrator(request.user):
         raise Http404
     person = _child_in_scope(request, pseudonym)
+    record_reads(request, [person], [ReadKind.HISTORY])
     return render(
         request,
         "screening/person_history.html",
