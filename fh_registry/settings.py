@@ -360,6 +360,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 
 # --- Cache and sessions ---------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis unreachable: a miss after half a second, not a 500 (fh_registry.cache).
+    CACHES["default"]["BACKEND"] = "fh_registry.cache.DegradingRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=0.5, socket_timeout=0.5
+    )
 # With a shared cache (Redis) a page reads its session from the cache, written
 # through to the database; a per-process cache could serve a session that was
 # ended in another worker, so then sessions stay in the database alone.

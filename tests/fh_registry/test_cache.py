@@ -38,7 +38,7 @@ def _chosen(cache_url: str | None) -> list[str]:
         (
             REDIS_URL,
             [
-                "django.core.cache.backends.redis.RedisCache",
+                "fh_registry.cache.DegradingRedisCache",
                 "django.contrib.sessions.backends.cached_db",
             ],
         ),
