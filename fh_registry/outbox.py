@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fh_registry.models import OutboxMessage
@@ -19,11 +20,20 @@ RELAY_BATCH_SIZE = 100
 def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
     """Record a task to publish; call inside the transaction that makes it due."""
     message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
-    transaction.on_commit(lambda: relay_pending(ids=[message.pk]))
+    # In the request: one try, no waiting on a broker that is down (the beat
+    # relay publishes the row later).
+    transaction.on_commit(lambda: relay_pending(ids=[message.pk], retry=False))
     return message
 
 
-def relay_pending(*, ids: list[int] | None = None) -> int:
+def republish(messages: QuerySet[OutboxMessage]) -> int:
+    """Mark published messages as pending again: their work never started (the
+    broker lost them, or a worker died before taking them). The tasks are
+    idempotent, so a message that was only slow is harmless twice."""
+    return messages.filter(published_at__isnull=False).update(published_at=None)
+
+
+def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
     """Publish pending messages; returns how many were published.
 
     Rows are locked with SKIP LOCKED so two relays never publish the same message.
@@ -42,7 +52,9 @@ def relay_pending(*, ids: list[int] | None = None) -> int:
         )
         for message in batch:
             try:
-                app.tasks[message.task_name].apply_async(kwargs=message.kwargs)
+                app.tasks[message.task_name].apply_async(
+                    kwargs=message.kwargs, retry=retry
+                )
             except Exception as error:  # broker down: keep the row, retry later
                 message.attempts += 1
                 message.last_error = str(error)[:2000]

@@ -211,6 +211,8 @@ SIMPLE_HISTORY_DATE_INDEX = False
 # Worker processes deciding the rows of a PostgreSQL import (default: one per
 # core, at most 4); 0 decides in the importing process.
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
+# A batch whose published message did not start within this is published again.
+IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=600)
 # Upload bounds: the file as sent, and a workbook unpacked (a zip bomb).
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=100_000_000)
 IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
@@ -298,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "fh_registry.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
+    },
+    "requeue-stale-imports": {
+        "task": "screening.imports.tasks.requeue_stale_imports",
+        "schedule": 60.0,
     },
     "escalate-overdue-tasks": {
         "task": "followup.tasks.escalate_overdue_tasks",

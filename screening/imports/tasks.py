@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from datetime import timedelta
 
-from screening.imports.pipeline import run_import
-from screening.models import ImportBatch
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from fh_registry import outbox
+from fh_registry.models import OutboxMessage
+from screening.imports.pipeline import TASK_NAME, run_import
+from screening.models import ImportBatch, ImportStatus
 
 
 @shared_task(acks_late=True)
@@ -27,3 +33,22 @@ def run_import_batch(batch_id: int) -> dict:
         "rows_skipped": batch.rows_skipped,
         "rows_rejected": batch.rows_rejected,
     }
+
+
+@shared_task(acks_late=True)
+def requeue_stale_imports() -> int:
+    """A batch still pending IMPORT_REQUEUE_AFTER_SECONDS after its message was
+    published never started (a broker restart lost the message): publish it
+    again. `run_import_batch` is idempotent, so this delays work, never doubles
+    it."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_REQUEUE_AFTER_SECONDS)
+    pending = ImportBatch.objects.filter(status=ImportStatus.PENDING).values_list(
+        "pk", flat=True
+    )
+    return outbox.republish(
+        OutboxMessage.objects.filter(
+            task_name=TASK_NAME,
+            published_at__lt=cutoff,
+            kwargs__batch_id__in=list(pending),
+        )
+    )
