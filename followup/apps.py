@@ -39,8 +39,9 @@ def _assessments_recorded(sender: Any, **event: Any) -> None:
 
 
 def _family_changed(sender: Any, **event: Any) -> None:
-    from followup import invitations  # noqa: PLC0415
+    from followup import invitations, services  # noqa: PLC0415
 
+    services.stop_for_withdrawn(event["persons"], acting_user=event["acting_user"])
     invitations.replan(
         [person.pk for person in event["persons"]], acting_user=event["acting_user"]
     )

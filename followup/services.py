@@ -638,3 +638,38 @@ def mark_lost(episode: CareEpisode, *, acting_user: User | None) -> CareEpisode:
         acting_user=acting_user,
     )
     return episode
+
+
+@transaction.atomic
+def stop_for_withdrawn(persons: Iterable[Person], *, acting_user: User | None) -> None:
+    """Consent withdrawn: the open episode closes as declined and active tasks
+    are cancelled; an open cascade invitation is declined."""
+    from followup.models import CascadeInvitation, InvitationState  # noqa: PLC0415
+    from screening.services import consent_withdrawn  # noqa: PLC0415
+
+    for person in persons:
+        if not consent_withdrawn(person):
+            continue
+        episode = CareEpisode.objects.filter(
+            person=person, closed_on__isnull=True
+        ).first()
+        if episode is not None:
+            close(
+                episode,
+                outcome=EpisodeOutcome.DECLINED,
+                acting_user=acting_user,
+                note=_("Consent withdrawn."),
+            )
+        cancel_active_tasks(Task.objects.filter(person=person), acting_user)
+        invitation = CascadeInvitation.objects.filter(
+            relative=person,
+            state__in=[
+                InvitationState.PROPOSED,
+                InvitationState.INVITED,
+                InvitationState.UNREACHABLE,
+                InvitationState.ACCEPTED,
+            ],
+        ).first()
+        if invitation is not None:
+            invitation.state = InvitationState.DECLINED
+            audited_save(invitation, acting_user=acting_user)

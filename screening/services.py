@@ -938,3 +938,39 @@ def record_clinical_findings(
     audited_save(person, acting_user=acting_user)
     _reassess_latest(person=person, acting_user=acting_user)
     return person
+
+
+@transaction.atomic
+def withdraw_consent(*, acting_user: User, person: Person, on: date) -> Person:
+    """Consent withdrawn (DOMAIN §7; policy in docs/security.md): processing
+    stops and the identity is erased.
+
+    - Every consent in force ends on `on` (audited).
+    - Names, address and contact are deleted, with their history rows; the
+      practice patient number is blanked in the person and its history. What
+      stays is pseudonymous: results and assessments (excluded from processing
+      and statistics from now on) and genetic results, which GenDG §12 keeps
+      until their retention date.
+    - The follow-up side hears of it (family_changed): the open care episode
+      closes as declined, active tasks are cancelled, no invitation is made.
+    """
+    if on > timezone.localdate():
+        raise _field_error("withdrawn_on", _("The date lies in the future."), "future")
+    for consent in Consent.objects.filter(person=person).in_force(on=on):
+        consent.withdrawn_on = on
+        audited_save(consent, acting_user=acting_user)
+    PersonIdentity.objects.filter(person=person).delete()
+    PersonIdentity.history.filter(person_id=person.pk).delete()
+    if person.practice_patient_number:
+        person.practice_patient_number = ""
+        audited_save(person, acting_user=acting_user)
+    Person.history.filter(id=person.pk).update(practice_patient_number="")
+    family_changed.send(sender=Person, persons=[person], acting_user=acting_user)
+    return person
+
+
+def consent_withdrawn(person: Person) -> bool:
+    """Whether the person's screening consent was withdrawn (none in force)."""
+    return Consent.objects.filter(
+        person=person, withdrawn_on__isnull=False
+    ).exists() and not _screening_consent_in_force(person)
