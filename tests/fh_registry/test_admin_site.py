@@ -74,3 +74,27 @@ def test_posting_delete_selected_for_users_deletes_nobody(
         {"action": "delete_selected", "_selected_action": [ped_b.pk], "post": "yes"},
     )
     assert User.objects.filter(pk=ped_b.pk, is_active=True).exists()
+
+
+def test_an_administrator_cannot_change_a_child_s_birth_date_in_the_admin(
+    administrator: Any, child_a: Any
+) -> None:
+    """A birth date changed in the admin would skip reassessment: clinical
+    records are read-only there (the services write them)."""
+    client = _admin_client(administrator)
+    url = f"/admin/screening/person/{child_a.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="birth_date"' not in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "pseudonym": child_a.pseudonym,
+            "sex": child_a.sex,
+            "birth_date": "2010-01-01",
+            "practice": child_a.practice_id,
+        },
+    )
+    assert response.status_code == 403
+    child_a.refresh_from_db()
+    assert child_a.birth_date.isoformat() == "2016-03-01"
