@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "fh_registry",
     "screening",
     "followup",
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "fh_registry.mfa.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -136,6 +141,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+
+# A second factor (TOTP) for every role that sees persons (fh_registry.mfa); on
+# in production, off for the demo and the suite unless a test turns it on.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = "FH registry"
 
 # Password guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
 # one username from one address, that pair waits AXES_COOLOFF_TIME; nobody can

@@ -5,12 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from fh_registry import views
+from fh_registry import mfa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/mfa/", mfa.verify, name="mfa-verify"),
+    path("accounts/mfa/setup/", mfa.enrol, name="mfa-enrol"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
