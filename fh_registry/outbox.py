@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from fh_registry.models import OutboxMessage
@@ -36,11 +36,14 @@ def republish(messages: QuerySet[OutboxMessage]) -> int:
 def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
     """Publish pending messages; returns how many were published.
 
-    Rows are locked with SKIP LOCKED so two relays never publish the same message.
+    The rows are claimed (marked published) in a short transaction with SKIP
+    LOCKED, so two relays never publish one message, and published after it
+    commits: no transaction stays open while a broker is slow, and a task run
+    in-process (no broker) never waits on a lock its own caller holds. A
+    publish that fails puts its row back to pending for the next relay.
     """
     from fh_registry.celery import app  # noqa: PLC0415 - avoid import cycle at startup
 
-    published = 0
     with transaction.atomic():
         pending = OutboxMessage.objects.filter(published_at__isnull=True)
         if ids is not None:
@@ -50,19 +53,18 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
                 :RELAY_BATCH_SIZE
             ]
         )
-        for message in batch:
-            try:
-                app.tasks[message.task_name].apply_async(
-                    kwargs=message.kwargs, retry=retry
-                )
-            except Exception as error:  # broker down: keep the row, retry later
-                message.attempts += 1
-                message.last_error = str(error)[:2000]
-                message.save(update_fields=["attempts", "last_error"])
-                logger.warning("outbox publish failed: %s", error)
-                continue
-            message.published_at = timezone.now()
-            message.attempts += 1
-            message.save(update_fields=["published_at", "attempts"])
-            published += 1
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(
+            published_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    published = 0
+    for message in batch:
+        try:
+            app.tasks[message.task_name].apply_async(kwargs=message.kwargs, retry=retry)
+        except Exception as error:  # broker down: back to pending, retried later
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                published_at=None, last_error=str(error)[:2000]
+            )
+            logger.warning("outbox publish failed: %s", error)
+            continue
+        published += 1
     return published
