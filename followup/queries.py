@@ -19,7 +19,9 @@ from fh_registry.access import Viewer
 from followup.models import (
     ACTIVE_STATUSES,
     CareEpisode,
+    CascadeInvitation,
     ContactAttempt,
+    InvitationState,
     Task,
     TaskStatus,
 )
@@ -232,6 +234,9 @@ class Dashboard:
     days_to_lipid_clinic_n: int = 0
     days_to_genetic_result: float | None = None
     days_to_genetic_result_n: int = 0
+    invitations_by_state: dict[str, int] = field(default_factory=dict)
+    days_to_answer: float | None = None
+    days_to_answer_n: int = 0
 
 
 def dashboard(user: Viewer, *, today: date | None = None, weeks: int = 12) -> Dashboard:
@@ -291,7 +296,26 @@ def dashboard(user: Viewer, *, today: date | None = None, weeks: int = 12) -> Da
     if genetic:
         board.days_to_genetic_result = statistics.median(genetic)
         board.days_to_genetic_result_n = len(genetic)
+    _cascade_figures(board, user)
     return board
+
+
+def _cascade_figures(board: Dashboard, user: Viewer) -> None:
+    """Invitations by state, and the median days from invitation to answer."""
+    invitations = CascadeInvitation.objects.for_user(user)
+    counts = dict(invitations.order_by().values_list("state").annotate(n=Count("pk")))
+    board.invitations_by_state = {
+        state: counts.get(state, 0) for state in InvitationState.values
+    }
+    waited = [
+        (answered - created).days
+        for created, answered in invitations.filter(
+            answered_at__isnull=False
+        ).values_list("created_at", "answered_at")
+    ]
+    if waited:
+        board.days_to_answer = statistics.median(waited)
+        board.days_to_answer_n = len(waited)
 
 
 def _start_of(day: date) -> datetime:

@@ -35,7 +35,13 @@ from followup.forms import (
     QueueFilterForm,
     RescheduleForm,
 )
-from followup.models import CareEpisode, EpisodeOrigin, Task, TaskStatus
+from followup.models import (
+    CareEpisode,
+    EpisodeOrigin,
+    InvitationState,
+    Task,
+    TaskStatus,
+)
 from followup.queries import counts_by_status, person_follow_up, tasks_for
 from followup.queries import dashboard as dashboard_figures
 from screening.access_log import record_reads
@@ -332,5 +338,10 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
                 for status, counts in board.by_status_and_age.items()
             ],
             "bars": trend_bars(board.overdue_trend),
+            "invitations": [
+                (state, str(dict(InvitationState.choices)[state]), n)
+                for state, n in board.invitations_by_state.items()
+            ],
+            "cascade_total": sum(board.invitations_by_state.values()),
         },
     )

@@ -296,3 +296,32 @@ def test_the_dashboard_shows_open_tasks_by_age_and_the_median_times(
     assert median.group(1).strip() == "20"
     assert '<tr data-status="open"><td>open</td><td class="num">4</td>' in html
     assert html.count('class="bar"') == 12
+
+
+def test_the_dashboard_counts_invitations_by_state(coord: Any, ped_a: Any) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from followup.models import CascadeInvitation  # noqa: PLC0415
+
+    child = register_child(ped_a, number="A-1")
+    screening_services.record_genetic_result(
+        acting_user=ped_a,
+        person=child,
+        gene="LDLR",
+        hgvs_c="c.681C>G",
+        acmg_class="pathogenic",
+        lab="Genetics lab",
+        report_date=timezone.localdate() - timedelta(days=1),
+    )
+    for sex, born in (("F", date(1985, 1, 1)), ("M", date(1983, 1, 1))):
+        screening_services.register_parent(
+            acting_user=ped_a,
+            child=child,
+            sex=sex,
+            birth_date=born,
+            identity=screening_services.IdentityEntry(given_name=sex, family_name="H"),
+        )
+    assert CascadeInvitation.objects.count() == 2
+    html = client_for(coord).get("/followup/dashboard/").content.decode()
+    assert '<td class="num" data-state="proposed">2</td>' in html
+    assert '<td class="num" data-state="declined">0</td>' in html
