@@ -23,6 +23,13 @@ a throwaway database `fh_bench_api`. Every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# The project, not this folder, heads sys.path: benchmarks/queue.py and
+# benchmarks/statistics.py would stand in for the standard library's modules.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import http.client
 import json
@@ -31,13 +38,11 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg
 
@@ -79,7 +84,6 @@ def prepare(children: int) -> dict[str, str]:
     """Migrate, create the cast, children, a token and a child with 20 results."""
     os.environ.update(server_env())
     os.environ["DJANGO_SETTINGS_MODULE"] = "fh_registry.settings"
-    sys.path.insert(0, str(ROOT))
     import django  # noqa: PLC0415 - settings come from the environment set above
 
     django.setup()

@@ -1,0 +1,227 @@
+"""Exports requested on the statistics pages, run as Celery tasks.
+
+A job is a folder under MEDIA_ROOT/exports/<job id>/ holding `job.json` (owner,
+what was asked, status, percent done) and, when done, the file. The page
+writes the job and an outbox row (published after commit), polls the status
+and offers the download; the worker reads the job by id, writes the file and
+its ExportRecord. Status lives in a file, not in the database, because the
+page and the worker share MEDIA_ROOT already (as imports do) and a job's
+progress is no registry data; the ExportRecord is the lasting record.
+
+Tables here are the report's figures as frames (outcomes, LDL-C distribution,
+screening samples per quarter, cascade), so page, PDF and downloads publish the
+same cells; `writers.write_table` writes them (a hidden cell is empty or null)
+and `exports.record_export` records them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from epidemiology import exports, report, writers
+from epidemiology.models import ExportChannel, ExportKind
+from fh_registry import outbox
+from fh_registry.models import User
+from followup.models import InvitationState
+from screening.models import Outcome
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "epidemiology.tasks.run_export"
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+TABLES = ("outcomes", "ldl_distribution", "screenings_by_quarter", "cascade")
+TABLE_FORMATS = writers.FORMATS
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    owner_id: int
+    kind: str  # ExportKind.TABLE or ExportKind.REPORT
+    ruleset_id: str
+    minimum: int
+    language: str
+    table: str = ""
+    file_format: str = "pdf"
+    status: str = PENDING
+    progress: int = 0
+    file_name: str = ""
+    message: str = ""
+    created_at: str = field(default_factory=lambda: timezone.now().isoformat())
+
+    @property
+    def done(self) -> bool:
+        return self.status in (DONE, FAILED)
+
+
+def exports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports"
+
+
+def _folder(job_id: str) -> Path:
+    if not JOB_ID.match(job_id):
+        raise FileNotFoundError(job_id)
+    return exports_dir() / job_id
+
+
+def load_job(job_id: str) -> Job:
+    """The job, or FileNotFoundError for an unknown or malformed id."""
+    data = json.loads((_folder(job_id) / "job.json").read_text(encoding="utf-8"))
+    return Job(**data)
+
+
+def save_job(job: Job) -> Job:
+    folder = _folder(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".job.{secrets.token_hex(4)}.json"
+    partial.write_text(json.dumps(asdict(job)), encoding="utf-8")
+    os.replace(partial, folder / "job.json")  # pollers never read half a file
+    return job
+
+
+def job_file(job: Job) -> Path:
+    return _folder(job.id) / job.file_name
+
+
+def start_export(
+    *,
+    acting_user: User,
+    kind: str,
+    ruleset_id: str,
+    minimum: int,
+    language: str,
+    table: str = "",
+    file_format: str = "pdf",
+) -> Job:
+    """Write the job and publish its task after commit (outbox)."""
+    job = save_job(
+        Job(
+            id=secrets.token_hex(16),
+            owner_id=acting_user.pk,
+            kind=kind,
+            ruleset_id=ruleset_id,
+            minimum=minimum,
+            language=language,
+            table=table,
+            file_format=file_format,
+        )
+    )
+    with transaction.atomic():
+        outbox.enqueue(TASK_NAME, job_id=job.id)
+    return job
+
+
+# --- Tables as frames ------------------------------------------------------------
+
+
+def table_frame(
+    figures: report.Figures, table: str, language: str
+) -> tuple[pd.DataFrame, int]:
+    """The table as a frame (count null where hidden) and its hidden cells."""
+    rows: list[tuple[object, ...]]
+    with translation.override(language):
+        if table == "outcomes":
+            rows = [
+                (code, str(Outcome(code).label), count)
+                for code, count in figures.outcomes.cells.items()
+            ]
+            rows.append(("total", str(translation.gettext("Total")), figures.children))
+            columns = ["outcome", "label", "children"]
+        elif table == "ldl_distribution":
+            rows = [(label, count) for label, count in figures.ldl_bins]
+            columns = ["ldl_mmol_l_from", "children"]
+        elif table == "screenings_by_quarter":
+            rows = list(figures.quarters)
+            columns = ["quarter", "samples"]
+        else:
+            rows = [
+                (state, str(InvitationState(state).label), count)
+                for state, count in figures.cascade.cells.items()
+            ]
+            columns = ["state", "label", "relatives"]
+    frame = pd.DataFrame(rows, columns=columns)
+    count = columns[-1]
+    frame[count] = pd.array(frame[count].tolist(), dtype="Int64")
+    return frame, int(frame[count].isna().sum())
+
+
+# --- The task --------------------------------------------------------------------
+
+
+def _produce(job: Job, on_progress: Any) -> tuple[str, int, int]:
+    """Write the job's file; (file name, rows, hidden cells)."""
+    stamp = timezone.localdate().isoformat()
+    if job.kind == ExportKind.REPORT:
+        name = f"fh-registry-report-{job.ruleset_id}-{job.language}-{stamp}.pdf"
+        pdf = report.build_report(
+            ruleset_id=job.ruleset_id,
+            language=job.language,
+            minimum=job.minimum,
+            progress=on_progress,
+        )
+        (_folder(job.id) / name).write_bytes(pdf)
+        return name, 0, 0
+    figures = report.gather_figures(ruleset_id=job.ruleset_id, minimum=job.minimum)
+    on_progress(0.6)
+    frame, hidden = table_frame(figures, job.table, job.language)
+    stem = f"fh-registry-{job.table}-{job.ruleset_id}-{stamp}"
+    written = writers.write_table(frame, _folder(job.id) / stem, job.file_format)
+    return written.name, len(frame), hidden
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: str) -> dict[str, Any]:
+    """Produce a job's file and ExportRecord; a job already done is left alone."""
+    try:
+        job = load_job(job_id)
+    except FileNotFoundError:
+        return {"job_id": job_id, "status": "missing"}
+    if job.done:
+        return {"job_id": job_id, "status": job.status}
+    job = save_job(replace(job, status=RUNNING, progress=5))
+
+    def on_progress(fraction: float) -> None:
+        percent = max(5, min(99, int(fraction * 100)))
+        save_job(replace(job, status=RUNNING, progress=percent))
+
+    try:
+        name, rows, hidden = _produce(job, on_progress)
+    except Exception:
+        logger.exception("export %s failed", job_id)
+        save_job(replace(job, status=FAILED, message="The export failed."))
+        raise
+    owner = User.objects.get(pk=job.owner_id)
+    exports.record_export(
+        user=owner,
+        actor=owner.username,
+        channel=ExportChannel.PAGE,
+        kind=ExportKind(job.kind),
+        name=name,
+        file_format=job.file_format,
+        content=_folder(job.id) / name,
+        minimum=job.minimum,
+        rows=rows,
+        rows_suppressed=hidden,
+        parameters={
+            "ruleset_id": job.ruleset_id,
+            "table": job.table,
+            "language": job.language,
+            "job": job.id,
+        },
+    )
+    save_job(replace(job, status=DONE, progress=100, file_name=name))
+    return {"job_id": job_id, "status": DONE, "file": name}
