@@ -337,15 +337,11 @@ CELERY_BEAT_SCHEDULE = {
 FOLLOWUP_REPEAT_LIPIDS_DUE_DAYS = env.int("FOLLOWUP_REPEAT_LIPIDS_DUE_DAYS", default=42)
 FOLLOWUP_HOFH_REFERRAL_DUE_DAYS = env.int("FOLLOWUP_HOFH_REFERRAL_DUE_DAYS", default=7)
 FOLLOWUP_STAGE_TASK_DUE_DAYS = env.int("FOLLOWUP_STAGE_TASK_DUE_DAYS", default=28)
-# Lost to follow-up: this many failed contact attempts in a row within the
-# window, or no visit for FOLLOWUP_LOST_AFTER_DAYS (18 months).
+# Lost to follow-up (LOST_TO_FOLLOW_UP_MONTHS, DOMAIN §6: no visit for 18
+# months): also this many failed contact attempts in a row within that period.
 FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS = env.int(
     "FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS", default=3
 )
-FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS = env.int(
-    "FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS", default=548
-)
-FOLLOWUP_LOST_AFTER_DAYS = env.int("FOLLOWUP_LOST_AFTER_DAYS", default=548)
 FOLLOWUP_PRACTICE_RECALL_DUE_DAYS = env.int(
     "FOLLOWUP_PRACTICE_RECALL_DUE_DAYS", default=14
 )

@@ -94,14 +94,14 @@ def send_reminders(today: date | None = None) -> int:
 
 
 def sweep_lost(today: date | None = None) -> int:
-    """Open episodes with no visit for FOLLOWUP_LOST_AFTER_DAYS close as lost to
+    """Open episodes with no visit for LOST_TO_FOLLOW_UP_MONTHS close as lost to
     follow-up (DOMAIN §6: 18 months); the practice gets a recall task.
 
     A visit is a lab sample, a reached contact or the lipid clinic; an episode
     opened within the period is not lost.
     """
     day = today or timezone.localdate()
-    cutoff = day - timedelta(days=settings.FOLLOWUP_LOST_AFTER_DAYS)
+    cutoff = services.months_before(day, settings.LOST_TO_FOLLOW_UP_MONTHS)
     cutoff_at = timezone.make_aware(datetime.combine(cutoff, time.min))
     latest_sample = (
         LabResult.objects.filter(person=OuterRef("person"))
@@ -127,7 +127,7 @@ def sweep_lost(today: date | None = None) -> int:
     )
     count = 0
     for episode in lost:
-        services.mark_lost(episode, acting_user=None)
+        services.mark_lost(episode, acting_user=None, on=day)
         count += 1
     return count
 

@@ -8,6 +8,7 @@ holds).
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -68,6 +69,16 @@ _REFUSALS = {
 
 def _refused(refusal: pathway.TransitionError) -> FollowUpError:
     return FollowUpError(refusal.code, str(_REFUSALS[refusal.code]))
+
+
+def months_before(moment: Any, months: int) -> Any:
+    """The same day and time `months` calendar months earlier (the 31st of a
+    shorter month falls on its last day)."""
+    month = moment.month - months
+    year = moment.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def _days(name: str) -> timedelta:
@@ -577,7 +588,7 @@ def record_contact_attempt(
     """Record one try to reach a family (append-only).
 
     After FOLLOWUP_LOST_AFTER_FAILED_ATTEMPTS failed tries within
-    FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS, with no successful contact since the
+    LOST_TO_FOLLOW_UP_MONTHS (DOMAIN §6: 18), with no successful contact since the
     first of them, the person's open episode closes as lost to follow-up and the
     practice gets a task to recall the family.
     """
@@ -603,7 +614,7 @@ def record_contact_attempt(
 
 
 def _contact_lost(episode: CareEpisode, latest: ContactAttempt) -> bool:
-    since = latest.attempted_at - _days("FOLLOWUP_FAILED_ATTEMPTS_WINDOW_DAYS")
+    since = months_before(latest.attempted_at, settings.LOST_TO_FOLLOW_UP_MONTHS)
     recent = list(
         ContactAttempt.objects.filter(episode=episode, attempted_at__gte=since)
         .values_list("outcome", flat=True)
@@ -618,10 +629,17 @@ def _contact_lost(episode: CareEpisode, latest: ContactAttempt) -> bool:
 
 
 @transaction.atomic
-def mark_lost(episode: CareEpisode, *, acting_user: User | None) -> CareEpisode:
-    """Close as lost to follow-up; the practice gets a task to recall the family."""
+def mark_lost(
+    episode: CareEpisode, *, acting_user: User | None, on: date | None = None
+) -> CareEpisode:
+    """Close as lost to follow-up (on the day `on`, default today); the practice
+    gets a task to recall the family."""
+    day = on or timezone.localdate()
     episode = close(
-        episode, outcome=EpisodeOutcome.LOST_TO_FOLLOW_UP, acting_user=acting_user
+        episode,
+        outcome=EpisodeOutcome.LOST_TO_FOLLOW_UP,
+        acting_user=acting_user,
+        on=day,
     )
     create_tasks(
         [
@@ -629,8 +647,7 @@ def mark_lost(episode: CareEpisode, *, acting_user: User | None) -> CareEpisode:
                 person_id=episode.person_id,
                 episode=episode,
                 kind=TaskKind.PRACTICE_RECALL,
-                due_date=timezone.localdate()
-                + _days("FOLLOWUP_PRACTICE_RECALL_DUE_DAYS"),
+                due_date=day + _days("FOLLOWUP_PRACTICE_RECALL_DUE_DAYS"),
                 origin=TaskOrigin.PATHWAY,
                 dedupe_key=f"lost:{episode.pk}",
             )

@@ -5,6 +5,7 @@ Loss to follow-up by failed contact attempts is here too."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -262,7 +263,7 @@ def test_a_coordinator_without_an_address_gets_no_mail(
 def test_an_episode_without_a_visit_for_18_months_is_closed_as_lost(
     ped_a: User, coord: User, settings: Any
 ) -> None:
-    assert settings.FOLLOWUP_LOST_AFTER_DAYS == 548
+    assert settings.LOST_TO_FOLLOW_UP_MONTHS == 18
     silent = flagged_child(ped_a, "A-1")
     services.claim(repeat_lipids(silent), acting_user=coord)
     seen_at_clinic = flagged_child(ped_a, "A-2")
@@ -274,13 +275,15 @@ def test_an_episode_without_a_visit_for_18_months_is_closed_as_lost(
     )
     episode = open_episode_of(silent)
 
-    # Opened today: within the period up to day 548, lost on day 549.
-    assert jobs.sweep_lost(today=today() + timedelta(days=548)) == 0
-    assert jobs.sweep_lost(today=today() + timedelta(days=549)) == 1
+    # Opened today: within the period up to the day 18 months on, lost the day
+    # after it (and closed on the sweep's day).
+    months_on = _months_after(today(), 18)
+    assert jobs.sweep_lost(today=months_on) == 0
+    assert jobs.sweep_lost(today=months_on + timedelta(days=1)) == 1
 
     episode.refresh_from_db()
     assert episode.outcome == EpisodeOutcome.LOST_TO_FOLLOW_UP
-    assert episode.closed_on is not None
+    assert episode.closed_on == months_on + timedelta(days=1)
     assert episode.history.latest().history_user is None
     tasks = {t.kind: t for t in Task.objects.filter(person=silent)}
     assert set(tasks) == {TaskKind.REPEAT_LIPIDS, TaskKind.PRACTICE_RECALL}
@@ -295,8 +298,14 @@ def test_an_episode_without_a_visit_for_18_months_is_closed_as_lost(
     assert open_episode_of(seen_at_clinic).outcome == ""
 
     before = snapshot()
-    assert jobs.sweep_lost(today=today() + timedelta(days=549)) == 0
+    assert jobs.sweep_lost(today=months_on + timedelta(days=1)) == 0
     assert snapshot() == before
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def test_a_recent_sample_or_reached_contact_keeps_an_old_episode_open(
