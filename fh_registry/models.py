@@ -55,6 +55,12 @@ class Practice(models.Model):
     postcode_prefix = models.CharField(
         max_length=5, blank=True, help_text=_("Leading digits of the postcode area.")
     )
+    # The letterhead of the practice's letters to families (cascade invitations).
+    letterhead_address = models.TextField(
+        blank=True, help_text=_("Postal address as printed on letters, one per line.")
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
 
     history = HistoricalRecords()
 

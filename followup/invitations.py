@@ -8,13 +8,16 @@ task); an accepted one opens a care episode for the relative.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +34,12 @@ from followup.models import (
     TaskKind,
     TaskOrigin,
 )
+from screening import services as screening_services
 from screening.models import (
+    PSEUDONYM_ALPHABET,
     Assessment,
     Consent,
+    ConsentScope,
     GeneticFinding,
     GeneticResult,
     Person,
@@ -55,7 +61,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     InvitationState.DECLINED: (),
 }
 # States in which a relative's own result settles the invitation.
-_AWAITING_RESULT = ("invited", "accepted", "tested", "unreachable")
+# (A proposed relative found a non-carrier, or affected, by a result of their
+# own needs no letter any more.)
+_AWAITING_RESULT = ("proposed", "invited", "accepted", "tested", "unreachable")
 
 
 # --- From the database to the planner -------------------------------------------
@@ -119,14 +127,17 @@ def members_of(person_ids: set[int]) -> list[cascade.Member]:
     ]
 
 
-def _genetics(person_ids: set[int]) -> dict[int, cascade.Genetic]:
+def _genetics(person_ids: set[int] | None) -> dict[int, cascade.Genetic]:
     """Per person the result that matters: a P/LP variant, else a negative
-    family test, else a VUS (benign findings are ignored)."""
+    family test, else a VUS (benign findings are ignored). None: everyone's."""
     rank = {"plp": 0, "non_carrier": 1, "vus": 2}
     chosen: dict[int, tuple[int, cascade.Genetic]] = {}
-    for person_id, finding, gene, hgvs, acmg in GeneticResult.objects.filter(
-        person_id__in=person_ids
-    ).values_list("person_id", "finding", "gene", "hgvs_c", "acmg_class"):
+    results = GeneticResult.objects.all()
+    if person_ids is not None:
+        results = results.filter(person_id__in=person_ids)
+    for person_id, finding, gene, hgvs, acmg in results.values_list(
+        "person_id", "finding", "gene", "hgvs_c", "acmg_class"
+    ).iterator(chunk_size=20_000):
         if finding == GeneticFinding.NON_CARRIER:
             kind = "non_carrier"
         elif acmg in _PATHOGENIC:
@@ -146,14 +157,20 @@ def _genetics(person_ids: set[int]) -> dict[int, cascade.Genetic]:
     return {person_id: genetic for person_id, (_, genetic) in chosen.items()}
 
 
-def _latest_outcomes(person_ids: set[int]) -> dict[int, str]:
+def _latest_outcomes(person_ids: set[int] | None) -> dict[int, str]:
     """The outcome of each person's current assessment: that of their newest
-    sample (any rule set; where several assessed it, an affected one wins)."""
+    sample (any rule set; where several assessed it, an affected one wins).
+    None: everyone's."""
     latest: dict[int, tuple[int, str]] = {}
+    assessments = Assessment.objects.all()
+    if person_ids is not None:
+        assessments = assessments.filter(person_id__in=person_ids)
     rows = (
-        Assessment.objects.filter(person_id__in=person_ids)
-        .order_by("person_id", "-lab_result__sample_date", "-lab_result_id", "-pk")
+        assessments.order_by(
+            "person_id", "-lab_result__sample_date", "-lab_result_id", "-pk"
+        )
         .values_list("person_id", "lab_result_id", "outcome")
+        .iterator(chunk_size=20_000)
     )
     for person_id, lab_result_id, outcome in rows:
         if person_id not in latest or (
@@ -344,3 +361,351 @@ def invitations_by_because(person_ids: set[int]) -> dict[int, list[CascadeInvita
     ).select_related("relative"):
         found[invitation.because_id].append(invitation)
     return found
+
+
+# --- Planning the whole registry ------------------------------------------------------
+
+_CHUNK = 10_000
+
+
+def registry_families() -> list[list[cascade.Member]]:
+    """Every family (connected pedigree) with a member who may be affected, as
+    the planner sees them, each ordered as `members_of` orders it.
+
+    Set-based: one pass over each table (persons, consents, genetic results,
+    assessments, invitations), whatever the number of families; persons without
+    any link are never a family."""
+    rows = {
+        pk: row
+        for pk, *row in Person.objects.filter(_linked())
+        .values_list("pk", "sex", "birth_date", "mother_id", "father_id", "deceased")
+        .iterator(chunk_size=20_000)
+    }
+    genetic = {pk: g for pk, g in _genetics(None).items() if pk in rows}
+    outcome = {pk: o for pk, o in _latest_outcomes(None).items() if pk in rows}
+    seeds = {pk for pk, g in genetic.items() if g.is_pathogenic} | {
+        pk for pk, o in outcome.items() if o in cascade.AFFECTED_OUTCOMES
+    }
+    today = timezone.localdate()
+    withdrawn = set(
+        Consent.objects.filter(
+            withdrawn_on__isnull=False, withdrawn_on__lte=today
+        ).values_list("person_id", flat=True)
+    )
+    invited = dict(
+        CascadeInvitation.objects.values_list("relative_id", "state").iterator(
+            chunk_size=20_000
+        )
+    )
+    families: list[list[cascade.Member]] = []
+    for component in _connected(rows):
+        if seeds.isdisjoint(component):
+            continue
+        ordered = sorted(component, key=lambda pk: (rows[pk][1], pk))
+        families.append(
+            [
+                cascade.Member(
+                    id=str(pk),
+                    sex=_SEX.get(rows[pk][0]),
+                    birth_date=rows[pk][1],
+                    mother=str(rows[pk][2]) if rows[pk][2] else None,
+                    father=str(rows[pk][3]) if rows[pk][3] else None,
+                    deceased=rows[pk][4],
+                    consent_withdrawn=pk in withdrawn,
+                    genetic=genetic.get(pk),
+                    outcome=outcome.get(pk),
+                    invitation=invited.get(pk),
+                )
+                for pk in ordered
+            ]
+        )
+    return families
+
+
+def _linked() -> Q:
+    """Persons with a parent link, or someone's mother or father (EXISTS probes
+    the partial indexes on mother and father; an IN subquery over the whole
+    table would not be hashed)."""
+    return (
+        Q(mother__isnull=False)
+        | Q(father__isnull=False)
+        | Q(Exists(Person.objects.filter(mother_id=OuterRef("pk"))))
+        | Q(Exists(Person.objects.filter(father_id=OuterRef("pk"))))
+    )
+
+
+def _connected(rows: dict[int, list[Any]]) -> list[list[int]]:
+    """Connected components of the parent links (union-find, path halving)."""
+    root = {pk: pk for pk in rows}
+
+    def find(pk: int) -> int:
+        while root[pk] != pk:
+            root[pk] = root[root[pk]]
+            pk = root[pk]
+        return pk
+
+    for pk, (_sex, _born, mother, father, _dead) in rows.items():
+        for parent in (mother, father):
+            if parent is not None and parent in root:
+                a, b = find(pk), find(parent)
+                if a != b:
+                    root[a] = b
+    groups: dict[int, list[int]] = defaultdict(list)
+    for pk in rows:
+        groups[find(pk)].append(pk)
+    return list(groups.values())
+
+
+@transaction.atomic
+def plan_all(*, acting_user: User | None = None) -> list[CascadeInvitation]:
+    """Run the cascade for every family of the registry at once: what `replan`
+    does per family (settle invitations the relatives' own results answer,
+    create the new invitations with a task each), in one set-based pass.
+    Idempotent: run again, it creates nothing."""
+    families = registry_families()
+    settle: dict[int, str] = {}
+    planned: list[CascadeInvitation] = []
+    for members in families:
+        if any(m.invitation in _AWAITING_RESULT for m in members):
+            settle.update(_settled(members))
+        planned.extend(
+            CascadeInvitation(
+                relative_id=int(p.person),
+                because_id=int(p.because),
+                relation=p.relation,
+                test=p.test,
+                variant=p.variant or "",
+                due_by=p.due_by,
+            )
+            for p in cascade.plan(members)
+        )
+    _settle_states(settle, acting_user)
+    return _create_invitations(planned, acting_user)
+
+
+def _settled(members: list[cascade.Member]) -> dict[int, str]:
+    status = cascade.statuses(members)
+    return {
+        int(m.id): InvitationState.POSITIVE
+        if status[m.id] == cascade.AFFECTED
+        else InvitationState.NEGATIVE
+        for m in members
+        if m.invitation in _AWAITING_RESULT and status[m.id] != cascade.UNKNOWN
+    }
+
+
+def _settle_states(settle: dict[int, str], acting_user: User | None) -> None:
+    changed = []
+    relatives = list(settle)
+    for start in range(0, len(relatives), _CHUNK):
+        for invitation in CascadeInvitation.objects.filter(
+            relative_id__in=relatives[start : start + _CHUNK]
+        ):
+            invitation.state = settle[invitation.relative_id]
+            changed.append(invitation)
+    CascadeInvitation.objects.bulk_update(changed, ["state"], batch_size=2000)
+    services.bulk_history(CascadeInvitation, changed, acting_user, update=True)
+
+
+def _create_invitations(
+    planned: list[CascadeInvitation], acting_user: User | None
+) -> list[CascadeInvitation]:
+    """Insert the planned invitations (a relative already invited meanwhile is
+    left alone), their history and a queue task each; returns those added."""
+    CascadeInvitation.objects.bulk_create(
+        planned, ignore_conflicts=True, batch_size=5000
+    )
+    created: list[CascadeInvitation] = []
+    today = timezone.localdate()
+    relatives = [i.relative_id for i in planned]
+    for start in range(0, len(relatives), _CHUNK):
+        chunk = services.without_history(
+            CascadeInvitation,
+            list(
+                CascadeInvitation.objects.filter(
+                    relative_id__in=relatives[start : start + _CHUNK]
+                )
+            ),
+        )
+        services.bulk_history(CascadeInvitation, chunk, acting_user)
+        services.create_tasks(
+            [
+                Task(
+                    person_id=invitation.relative_id,
+                    kind=TaskKind.CASCADE_INVITATION,
+                    due_date=_task_due(invitation.due_by, today),
+                    origin=TaskOrigin.CASCADE,
+                    dedupe_key=f"cascade:{invitation.pk}",
+                )
+                for invitation in chunk
+            ],
+            acting_user=acting_user,
+        )
+        created.extend(chunk)
+    return created
+
+
+# --- Answer codes: the relative's answer without an account -------------------------
+
+ANSWER_CODE_LENGTH = 10  # 50 random bits in the pseudonyms' read-aloud alphabet
+# States in which a relative may still answer with a code, and in which a letter
+# may be written (a proposed invitation becomes invited with its letter).
+ANSWERABLE = (InvitationState.INVITED, InvitationState.UNREACHABLE)
+LETTER_STATES = (InvitationState.PROPOSED, *ANSWERABLE)
+# The channels a relative may name on the answer page.
+ANSWER_CHANNELS = ("phone", "email", "letter")
+# Who gave a consent recorded from the answer page: the relative (or a parent).
+_ANSWER_PAGE = "answer page"
+
+
+def normalise_answer_code(typed: str) -> str:
+    """The code as stored: upper case, without the spaces and hyphens that a
+    letter groups it with or a reader types."""
+    return "".join(typed.split()).replace("-", "").upper()
+
+
+def answer_code_digest(code: str) -> str:
+    return hashlib.sha256(
+        normalise_answer_code(code).encode("ascii", "replace")
+    ).hexdigest()
+
+
+def _new_answer_code() -> str:
+    return "".join(
+        secrets.choice(PSEUDONYM_ALPHABET) for _position in range(ANSWER_CODE_LENGTH)
+    )
+
+
+def _refuse_letter(invitation: CascadeInvitation) -> services.FollowUpError:
+    return services.FollowUpError(
+        "invitation_answered",
+        _("An invitation that is %(current)s gets no new letter.")
+        % {"current": invitation.get_state_display()},
+    )
+
+
+@transaction.atomic
+def issue_answer_code(invitation: CascadeInvitation, acting_user: User | None) -> str:
+    """A fresh single-use answer code for the invitation's letter, valid for
+    FOLLOWUP_ANSWER_CODE_DAYS; only its digest is kept, and an earlier code of
+    the invitation stops working. Returns the code (to print, never to store)."""
+    current = CascadeInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if current.state not in LETTER_STATES:
+        raise _refuse_letter(current)
+    code = _new_answer_code()
+    current.answer_code_digest = answer_code_digest(code)
+    current.answer_code_expires_on = timezone.localdate() + timedelta(
+        days=settings.FOLLOWUP_ANSWER_CODE_DAYS
+    )
+    audited_save(current, acting_user=acting_user)
+    invitation.answer_code_digest = current.answer_code_digest
+    invitation.answer_code_expires_on = current.answer_code_expires_on
+    return code
+
+
+@transaction.atomic
+def issue_letters(
+    invitations: list[CascadeInvitation], *, acting_user: User | None
+) -> dict[int, str]:
+    """What printing letters does to a batch of invitations: each gets a fresh
+    answer code (as `issue_answer_code`), and a proposed one becomes invited,
+    its queue task completed (the step `set_state` takes). Set-based, with one
+    history row per invitation: a batch of a thousand letters is a handful of
+    statements, not a dozen per letter. Returns the codes by invitation id;
+    the objects passed in are updated to match."""
+    rows = list(
+        CascadeInvitation.objects.select_for_update()
+        .filter(pk__in=[invitation.pk for invitation in invitations])
+        .order_by("pk")  # locked in one order: no deadlock between batches
+    )
+    refused = [row for row in rows if row.state not in LETTER_STATES]
+    if refused:
+        raise _refuse_letter(refused[0])
+    expires_on = timezone.localdate() + timedelta(
+        days=settings.FOLLOWUP_ANSWER_CODE_DAYS
+    )
+    codes: dict[int, str] = {}
+    invited: list[int] = []
+    for row in rows:
+        codes[row.pk] = _new_answer_code()
+        row.answer_code_digest = answer_code_digest(codes[row.pk])
+        row.answer_code_expires_on = expires_on
+        if row.state == InvitationState.PROPOSED:
+            assert InvitationState.INVITED in TRANSITIONS[row.state]
+            row.state = InvitationState.INVITED
+            invited.append(row.pk)
+    # The rows just locked, written back in one upsert (INSERT ... ON CONFLICT
+    # (id) DO UPDATE): bulk_update builds a CASE branch per row and field in
+    # Python, which outweighs the rest of the batch's writing.
+    CascadeInvitation.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["answer_code_digest", "answer_code_expires_on", "state"],
+        batch_size=2000,
+    )
+    services.bulk_history(CascadeInvitation, rows, acting_user, update=True)
+    services.complete_active_tasks(
+        Task.objects.filter(dedupe_key__in=[f"cascade:{pk}" for pk in invited]),
+        acting_user,
+    )
+    by_id = {row.pk: row for row in rows}
+    for invitation in invitations:
+        for field in ("answer_code_digest", "answer_code_expires_on", "state"):
+            setattr(invitation, field, getattr(by_id[invitation.pk], field))
+    return codes
+
+
+def _by_code(code: str) -> QuerySet[CascadeInvitation]:
+    """The invitation a code answers today: known, unexpired, unanswered."""
+    normalised = normalise_answer_code(code)
+    if len(normalised) != ANSWER_CODE_LENGTH:
+        return CascadeInvitation.objects.none()
+    return CascadeInvitation.objects.filter(
+        answer_code_digest=answer_code_digest(normalised),
+        answer_code_expires_on__gte=timezone.localdate(),
+        state__in=ANSWERABLE,
+    )
+
+
+def invitation_for_code(code: str) -> CascadeInvitation | None:
+    """The invitation `code` answers, with the relative's practice; None for a
+    code unknown, expired, used or belonging to an invitation already settled
+    (the answer page says the same for each)."""
+    return _by_code(code).select_related("relative__practice").first()
+
+
+@transaction.atomic
+def answer_invitation(
+    *, code: str, accept: bool, consent: bool, channel: str
+) -> CascadeInvitation:
+    """The relative's own answer (or a parent's, for a child) on the public
+    page: accepted (with screening consent, which opens the care episode) or
+    declined (which cancels the queue task); the code is used up."""
+    invitation = _by_code(code).select_for_update().first()
+    if invitation is None:
+        raise services.FollowUpError("unknown_code", _("Unknown or expired code."))
+    if channel and channel not in ANSWER_CHANNELS:
+        raise services.FollowUpError(
+            "channel", _("Choose phone, e-mail or letter to be contacted by.")
+        )
+    if accept and not consent:
+        raise services.FollowUpError(
+            "consent_required", _("Please give your consent to take part.")
+        )
+    today = timezone.localdate()
+    if accept:
+        screening_services.record_consent(
+            person=invitation.relative,
+            scope=ConsentScope.SCREENING,
+            given_on=today,
+            given_by=_ANSWER_PAGE,
+            acting_user=None,
+        )
+    state = InvitationState.ACCEPTED if accept else InvitationState.DECLINED
+    invitation = set_state(invitation, state=state, acting_user=None)
+    invitation.answered_at = timezone.now()
+    invitation.preferred_channel = channel
+    invitation.answer_code_digest = ""  # single use
+    audited_save(invitation, acting_user=None)
+    return invitation

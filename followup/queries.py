@@ -104,6 +104,25 @@ class TimelineEntry:
     by: str = ""
 
 
+def follow_up_summary(*, person: Any, user: Viewer) -> dict[str, Any]:
+    """What the child's page shows of the follow-up: episodes and the active
+    tasks (two queries; the timeline is on the coordinators' page)."""
+    episodes = list(CareEpisode.objects.for_user(user).filter(person=person))
+    active_tasks = list(
+        Task.objects.for_user(user)
+        .filter(person=person, status__in=ACTIVE_STATUSES)
+        .order_by("-priority", "due_date", "pk")
+    )
+    return {
+        "person": person,
+        "episodes": episodes,
+        "open_episode": next((e for e in episodes if e.is_open), None),
+        "tasks": active_tasks,
+        "active_tasks": active_tasks,
+        "today": timezone.localdate(),
+    }
+
+
 def person_follow_up(*, person: Any, user: Viewer) -> dict[str, Any]:
     """A person's episodes, tasks and contact attempts, and one timeline of them."""
     episodes = list(CareEpisode.objects.for_user(user).filter(person=person))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followup import views
+from followup import family_views, letter_views, views
 
 app_name = "followup"
 urlpatterns = [
@@ -26,4 +26,37 @@ urlpatterns = [
         name="episode-advance",
     ),
     path("episodes/<int:episode_id>/close/", views.episode_close, name="episode-close"),
+    path("families/<str:pseudonym>/", family_views.family_page, name="family"),
+    path(
+        "families/<str:pseudonym>/parents/",
+        family_views.parent_add,
+        name="family-parent-add",
+    ),
+    path(
+        "families/<str:pseudonym>/children/",
+        family_views.child_add,
+        name="family-child-add",
+    ),
+    path(
+        "families/<str:pseudonym>/vital-status/",
+        family_views.vital_status,
+        name="family-vital-status",
+    ),
+    path(
+        "invitations/<int:invitation_id>/state/",
+        family_views.invitation_state,
+        name="invitation-state",
+    ),
+    path("cascade/yield/", family_views.cascade_yield, name="cascade-yield"),
+    path(
+        "letters/family/<str:pseudonym>.pdf",
+        letter_views.family_letter,
+        name="letter-family",
+    ),
+    path(
+        "letters/invitations/<int:invitation_id>.pdf",
+        letter_views.invitation_letter,
+        name="letter-invitation",
+    ),
+    path("letters/pending.pdf", letter_views.pending_letters, name="letters-pending"),
 ]

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -97,6 +98,10 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             "bulk_form": BulkForm(tasks=Task.objects.none()),
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            # The rows' actions are this prefix + "<id>/claim/" (one reverse).
+            "tasks_url": reverse("followup:task-claim", args=[0]).removesuffix(
+                "0/claim/"
+            ),
         },
     )
 

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from followup.api import views
+from followup.api import families, views
 
 
 def register(router: DefaultRouter) -> None:
@@ -11,3 +11,4 @@ def register(router: DefaultRouter) -> None:
     router.register(
         "contact-attempts", views.ContactAttemptViewSet, basename="contact-attempt"
     )
+    router.register("families", families.FamilyViewSet, basename="family")

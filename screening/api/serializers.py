@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from screening.models import (
     AcmgClass,
@@ -44,8 +45,12 @@ class IdentityOutput(serializers.ModelSerializer):
 
 class PersonOutput(serializers.ModelSerializer):
     practice = serializers.CharField(source="practice.code")
-    mother = serializers.CharField(source="mother.pseudonym", default=None)
-    father = serializers.CharField(source="father.pseudonym", default=None)
+    mother = serializers.CharField(
+        source="mother.pseudonym", default=None, help_text="Pseudonym, or null."
+    )
+    father = serializers.CharField(
+        source="father.pseudonym", default=None, help_text="Pseudonym, or null."
+    )
     identity = serializers.SerializerMethodField()
 
     class Meta:
@@ -58,6 +63,7 @@ class PersonOutput(serializers.ModelSerializer):
             "practice_patient_number",
             "mother",
             "father",
+            "deceased",
             "identity",
         ]
 
@@ -83,12 +89,43 @@ class PersonOutput(serializers.ModelSerializer):
                 "consent_given_by": "Maria Huber",
             },
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "Register a child's mother",
+            value={
+                "parent_of": "FH-7KQ2M9XW4T",
+                "sex": "F",
+                "birth_date": "1986-02-03",
+                "given_name": "Maria",
+                "family_name": "Huber",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Register a sibling",
+            value={
+                "mother": "FH-R3D8N2PQ6V",
+                "father": "FH-H6WZ4C8JLM",
+                "sex": "M",
+                "birth_date": "2014-09-21",
+                "given_name": "Jonas",
+                "family_name": "Huber",
+            },
+            request_only=True,
+        ),
     ]
 )
 class PersonInput(serializers.Serializer):
-    practice = serializers.CharField()
-    practice_patient_number = serializers.CharField(max_length=40)
+    """A screened child (practice, patient number and consent required, as
+    before), or a relative linked into a pedigree: `mother` and/or `father`
+    (registered as their child), or `parent_of` (registered as that person's
+    mother or father, by `sex`). A relative belongs to the linked person's
+    practice; their consent is optional."""
+
+    practice = serializers.CharField(required=False)
+    practice_patient_number = serializers.CharField(
+        max_length=40, required=False, default=""
+    )
     sex = serializers.ChoiceField(choices=Sex.choices)
     birth_date = serializers.DateField()
     given_name = serializers.CharField(max_length=100)
@@ -98,8 +135,50 @@ class PersonInput(serializers.Serializer):
     city = serializers.CharField(max_length=100, required=False, default="")
     phone = serializers.CharField(max_length=40, required=False, default="")
     email = serializers.EmailField(required=False, default="")
-    consent_given_on = serializers.DateField()
+    consent_given_on = serializers.DateField(required=False, allow_null=True)
     consent_given_by = serializers.CharField(max_length=100, required=False, default="")
+    mother = serializers.CharField(
+        required=False, help_text="A relative: pseudonym of their registered mother."
+    )
+    father = serializers.CharField(
+        required=False, help_text="A relative: pseudonym of their registered father."
+    )
+    parent_of = serializers.CharField(
+        required=False,
+        help_text="A relative: pseudonym of the person whose mother (sex F) or "
+        "father (sex M) they are.",
+    )
+    deceased = serializers.BooleanField(
+        required=False, default=False, help_text="A relative who has died."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Shape only: which fields a child or a relative needs."""
+        relative = any(attrs.get(key) for key in ("mother", "father", "parent_of"))
+        errors: dict[str, list[ErrorDetail]] = {}
+        if relative:
+            if attrs.get("parent_of") and (attrs.get("mother") or attrs.get("father")):
+                errors["parent_of"] = [
+                    ErrorDetail(
+                        "Give either parent_of or mother/father, not both.",
+                        code="relation",
+                    )
+                ]
+            if attrs.get("practice_patient_number"):
+                errors["practice_patient_number"] = [
+                    ErrorDetail(
+                        "A relative is registered without a patient number.",
+                        code="relative",
+                    )
+                ]
+        else:
+            required = ErrorDetail("This field is required.", code="required")
+            for key in ("practice", "practice_patient_number", "consent_given_on"):
+                if not attrs.get(key):
+                    errors[key] = [required]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class AssessmentOutput(serializers.ModelSerializer):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -25,7 +27,14 @@ from screening.api.serializers import (
     PersonInput,
     PersonOutput,
 )
-from screening.models import Assessment, GeneticResult, LabResult, Person, ResultSource
+from screening.models import (
+    Assessment,
+    ConsentScope,
+    GeneticResult,
+    LabResult,
+    Person,
+    ResultSource,
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -43,6 +52,12 @@ class SeesPersons(BasePermission):
         if getattr(request.user, "role", None) == Role.EPIDEMIOLOGIST:
             raise NotFound
         return True
+
+
+def can_register_relatives(user: Any) -> bool:
+    """Relatives are added by pediatricians and by coordinators (as on the
+    family page); children only by pediatricians."""
+    return getattr(user, "role", None) in (Role.PEDIATRICIAN, Role.COORDINATOR)
 
 
 class PersonDataViewSet(viewsets.ReadOnlyModelViewSet):
@@ -89,27 +104,108 @@ class PersonViewSet(PersonDataViewSet):
         }
         return context
 
-    @extend_schema(request=PersonInput, responses={201: PersonOutput})
+    @extend_schema(
+        request=PersonInput,
+        responses={
+            201: PersonOutput,
+            400: OpenApiResponse(
+                description="A field is missing or malformed, or the service "
+                "refused the registration (keyed by the field, with a code)."
+            ),
+            404: OpenApiResponse(
+                description="Not an entering role, or a practice or linked "
+                "person outside the caller's scope."
+            ),
+        },
+    )
     def create(self, request: Request) -> Response:
-        self.require_entry_rights()
+        """Register a screened child, or a relative linked into the pedigree
+        (`mother`/`father` or `parent_of`; pediatricians and coordinators)."""
         payload = PersonInput(data=request.data)
+        if not can_register_relatives(request.user):
+            raise NotFound
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        practice = (
-            visible_practices(request.user).filter(code=data.pop("practice")).first()
-        )
-        if practice is None:
-            raise NotFound("No such practice.")
+        links = {key: data.pop(key, None) for key in ("mother", "father", "parent_of")}
         identity = services.IdentityEntry(
             **{name: data.pop(name) for name in services.IdentityEntry.__slots__}
         )
-        person = services.register_child(
-            acting_user=self.acting_user, practice=practice, identity=identity, **data
-        )
+        if any(links.values()):
+            person = self._register_relative(links, identity, data)
+        else:
+            self.require_entry_rights()
+            practice = (
+                visible_practices(request.user)
+                .filter(code=data.pop("practice"))
+                .first()
+            )
+            if practice is None:
+                raise NotFound("No such practice.")
+            data.pop("deceased")
+            person = services.register_child(
+                acting_user=self.acting_user,
+                practice=practice,
+                identity=identity,
+                **data,
+            )
         output = PersonOutput(
             self.get_queryset().get(pk=person.pk), context=self.get_serializer_context()
         )
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def _register_relative(
+        self,
+        links: dict[str, str | None],
+        identity: services.IdentityEntry,
+        data: dict[str, Any],
+    ) -> Person:
+        """A relative and, where given, their consent: in one transaction."""
+        linked = {
+            key: self.person_in_scope(value) if value else None
+            for key, value in links.items()
+        }
+        anchor = linked["parent_of"] or linked["mother"] or linked["father"]
+        assert anchor is not None  # the caller checked that one link is given
+        code = data.get("practice")
+        if code and code != anchor.practice.code:
+            raise ValidationError(
+                {
+                    "practice": ValidationError(
+                        "A relative belongs to the practice of the person they "
+                        "are linked to.",
+                        code="practice",
+                    )
+                }
+            )
+        if linked["parent_of"] is not None:
+            person = services.register_parent(
+                acting_user=self.acting_user,
+                child=linked["parent_of"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
+                identity=identity,
+                deceased=data["deceased"],
+            )
+        else:
+            person = services.register_child_of(
+                acting_user=self.acting_user,
+                mother=linked["mother"],
+                father=linked["father"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
+                identity=identity,
+                deceased=data["deceased"],
+            )
+        if data.get("consent_given_on"):
+            services.record_consent(
+                person=person,
+                scope=ConsentScope.SCREENING,
+                given_on=data["consent_given_on"],
+                given_by=data["consent_given_by"],
+                acting_user=self.acting_user,
+            )
+        return person
 
 
 class LabResultViewSet(PersonDataViewSet):

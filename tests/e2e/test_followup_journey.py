@@ -78,6 +78,7 @@ def test_a_coordinator_claims_contacts_and_completes(
     ).to_have_attribute("data-status", "done")
 
     task = Task.objects.get(person=child, kind="repeat_lipids")
+    assert task.assignee is not None
     assert (task.status, task.assignee.username) == ("done", "coord")
     attempt = ContactAttempt.objects.get(person=child)
     assert (attempt.outcome, attempt.made_by.username) == ("no_answer", "coord")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from followup import invitations
 from followup.models import CareEpisode, CascadeInvitation, Task
+from followup.services import FollowUpError
 from screening import services as screening
 from screening.models import Person
 from tests.personas import lab_entry, record_result, register_child
@@ -144,7 +145,7 @@ def test_a_declined_invitation_is_final_and_cancels_its_task(
     )
     invitations.replan([child_a.pk], acting_user=ped_a)
     assert CascadeInvitation.objects.filter(relative=father).count() == 1
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(FollowUpError) as refused:
         invitations.set_state(invitation, state="accepted", acting_user=ped_a)
     assert "cannot become" in str(refused.value)
 

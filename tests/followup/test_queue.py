@@ -284,6 +284,7 @@ def test_the_dashboard_shows_open_tasks_by_age_and_the_median_times(
     two = flagged(ped_a, "DEMO-A", "A-2", days_ago=20)
     for child, days in ((one, 30), (two, 10)):
         episode = CareEpisode.objects.get(person=child)
+        assert episode.screened_on is not None
         services.advance(
             episode,
             stage="lipid_clinic",
