@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from fh_registry.models import Role
 from fh_registry.requests import AuthenticatedRequest
@@ -36,7 +36,7 @@ def _require_role(request: AuthenticatedRequest, *roles: str) -> None:
 def _language(request: AuthenticatedRequest) -> str | None:
     """The letter's language: ?lang=de|en, else the registry's default (the
     family's language is not the reader's)."""
-    wanted = request.GET.get("lang", "")
+    wanted = request.POST.get("lang") or request.GET.get("lang", "")
     return wanted if wanted in dict(settings.LANGUAGES) else None
 
 
@@ -64,12 +64,13 @@ def family_letter(request: AuthenticatedRequest, pseudonym: str) -> HttpResponse
 
 @never_cache
 @login_required
-@require_GET
+@require_POST
 def invitation_letter(
     request: AuthenticatedRequest, invitation_id: int
 ) -> HttpResponse:
     """The relative's letter, with a new answer code (the earlier one stops
-    working): print it and send it."""
+    working): print it and send it. A POST: it issues the code and moves the
+    invitation on, which no link prefetch or reload may do."""
     _require_role(request, *_WRITERS)
     invitation = get_object_or_404(
         CascadeInvitation.objects.for_user(request.user), pk=invitation_id
@@ -88,7 +89,7 @@ def invitation_letter(
 
 @never_cache
 @login_required
-@require_GET
+@require_POST
 def pending_letters(request: AuthenticatedRequest) -> HttpResponse:
     """Every proposed invitation in the coordinator's scope, one letter each,
     by practice; printing them makes them invited and completes their tasks."""

@@ -255,11 +255,13 @@ def test_an_invitation_letter_is_for_the_practice_and_coordinators(
     invitation = family.invitation_of(family.mother)
     url = f"/followup/letters/invitations/{invitation.pk}.pdf"
     for outsider in ("ped_b", "epi", "admin"):
-        assert client_for(cast[outsider]).get(url).status_code == 404, outsider
+        assert client_for(cast[outsider]).post(url).status_code == 404, outsider
+    # Issuing a code changes state: never on a GET (a prefetch, a reload).
+    assert client_for(cast["ped_a"]).get(url).status_code == 405
     invitation.refresh_from_db()
     assert (invitation.state, invitation.answer_code_digest) == ("proposed", "")
 
-    response = client_for(cast["ped_a"]).get(url + "?lang=en")
+    response = client_for(cast["ped_a"]).post(url, {"lang": "en"})
     assert _is_pdf_download(response)
     assert "Dear Maria Huber," in pdf_text(response.content)
     invitation.refresh_from_db()
@@ -272,15 +274,12 @@ def test_the_coordinator_prints_all_pending_letters_at_once(
 ) -> None:
     with_letterhead("DEMO-B")
     other = huber_family(ped_b, child_b)  # DEMO-B: Bauer's parents
-    assert (
-        client_for(cast["ped_a"]).get("/followup/letters/pending.pdf").status_code
-        == 404
-    )
-    assert (
-        client_for(cast["epi"]).get("/followup/letters/pending.pdf").status_code == 404
-    )
+    pending = "/followup/letters/pending.pdf"
+    assert client_for(cast["ped_a"]).post(pending).status_code == 404
+    assert client_for(cast["epi"]).post(pending).status_code == 404
+    assert client_for(cast["coord"]).get(pending).status_code == 405
 
-    response = client_for(cast["coord"]).get("/followup/letters/pending.pdf?lang=en")
+    response = client_for(cast["coord"]).post(pending, {"lang": "en"})
 
     assert _is_pdf_download(response)
     pages = pdf_pages(response.content)
@@ -296,5 +295,5 @@ def test_the_coordinator_prints_all_pending_letters_at_once(
         Task.objects.filter(kind="cascade_invitation").values_list("status", flat=True)
     ) == {"done"}
     # Nothing pending any more: back to the queue with a message.
-    again = client_for(cast["coord"]).get("/followup/letters/pending.pdf")
+    again = client_for(cast["coord"]).post(pending)
     assert (again.status_code, again["Location"]) == (302, "/followup/queue/")
