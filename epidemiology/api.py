@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -76,6 +78,11 @@ class StatisticsViewSet(viewsets.ViewSet):
     lookup_value_regex = "[a-z0-9_]+"
     pagination_class = None
 
+    @extend_schema(
+        operation_id="statistics_tables_list",
+        responses={200: OpenApiTypes.OBJECT},
+        description="The standard tables, each with its URL.",
+    )
     def list(self, request: Request) -> Response:
         return Response(
             {
@@ -93,6 +100,16 @@ class StatisticsViewSet(viewsets.ViewSet):
             }
         )
 
+    @extend_schema(
+        operation_id="statistics_table_retrieve",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH),
+            OpenApiParameter("minimum", int, description="Raise the cell minimum."),
+            OpenApiParameter("round5", bool, description="Round counts to 5."),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: None},
+        description="One standard table, small cells suppressed (JSON).",
+    )
     def retrieve(self, request: Request, name: str) -> HttpResponse:
         table = tables.TABLES_BY_NAME.get(name)
         if table is None:

@@ -107,6 +107,7 @@ def test_setup_venv_says_it_installs_and_logs_pip(project: Path) -> None:
     assert log == (
         "noise from python -m pip install --upgrade pip\n"
         "noise from python -m pip install -r requirements-dev.txt\n"
+        "noise from python -m pip install --no-deps -r requirements-nodeps.txt\n"
     )
     assert _run(project, "setup-venv", "requirements-dev.txt").stdout == ""
 
