@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NoReturn
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -151,7 +152,7 @@ def _invitation_letter(
 ) -> _Letter:
     relative = invitation.relative
     identity = _identity_of(relative)
-    name = _name(identity) or _("your family member")
+    name = _name(identity) or _no_name()
     minor = relative.age_on(today) < ADULT_AGE
     practice = relative.practice
     body = [
@@ -219,6 +220,17 @@ def _invitation_letter(
     )
 
 
+def _no_name() -> NoReturn:
+    """A letter is addressed by name: a record without one is completed first."""
+    raise FollowUpError(
+        "no_identity",
+        _(
+            "The letter needs the name and address on the record: complete the "
+            "record first."
+        ),
+    )
+
+
 # --- The family letter ------------------------------------------------------------
 
 
@@ -242,7 +254,7 @@ def _family_letter(index: Person) -> _Letter:
         )
     practice = Practice.objects.get(pk=index.practice_id)  # the letterhead as now
     parents, child_identity = _parents_and_child(index)
-    child = _name(child_identity) or _("your child")
+    child = _name(child_identity) or _no_name()
     if variant is not None:
         finding = _(
             "The genetic test of %(name)s found a change (variant) in the gene "

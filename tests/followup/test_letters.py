@@ -297,3 +297,32 @@ def test_the_coordinator_prints_all_pending_letters_at_once(
     # Nothing pending any more: back to the queue with a message.
     again = client_for(cast["coord"]).post(pending)
     assert (again.status_code, again["Location"]) == (302, "/followup/queue/")
+
+
+def test_a_letter_needs_the_name_on_the_record(ped_a: Any) -> None:
+    """A child who arrived with a lab file has no name yet: no letter is
+    addressed to 'your child'; the record is completed first."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    from followup import letters  # noqa: PLC0415
+    from followup.services import FollowUpError  # noqa: PLC0415
+    from screening import services  # noqa: PLC0415
+    from screening.models import PersonIdentity  # noqa: PLC0415
+    from tests.personas import register_child  # noqa: PLC0415
+
+    child = register_child(ped_a, number="A-N")
+    services.record_genetic_result(
+        acting_user=ped_a,
+        person=child,
+        gene="LDLR",
+        hgvs_c="c.681C>G",
+        acmg_class="pathogenic",
+        lab="Genetics lab",
+        report_date=timezone.localdate() - timedelta(days=1),
+    )
+    PersonIdentity.objects.filter(person=child).delete()
+    with pytest.raises(FollowUpError) as refused:
+        letters.family_letter(child, lang="en")
+    assert refused.value.code == "no_identity"
