@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests import personas
 
@@ -15,6 +17,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker processes (a fork copies no other thread's locks), which the import
     tests check by the path the log names."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the registry's default language: a request
+    in the test client activates its language for the thread and leaves it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

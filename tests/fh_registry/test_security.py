@@ -27,6 +27,7 @@ def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1") -
         "/accounts/login/",
         {"username": username, "password": password},
         REMOTE_ADDR=ip,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 

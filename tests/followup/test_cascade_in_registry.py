@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from followup import invitations
 from followup.models import CareEpisode, CascadeInvitation, Task
@@ -145,7 +145,7 @@ def test_a_declined_invitation_is_final_and_cancels_its_task(
     )
     invitations.replan([child_a.pk], acting_user=ped_a)
     assert CascadeInvitation.objects.filter(relative=father).count() == 1
-    with pytest.raises(FollowUpError) as refused:
+    with pytest.raises(FollowUpError) as refused, translation.override("en"):
         invitations.set_state(invitation, state="accepted", acting_user=ped_a)
     assert "cannot become" in str(refused.value)
 

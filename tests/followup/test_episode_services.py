@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from followup import services
 from followup.models import CareEpisode, EpisodeOrigin, Task
@@ -51,7 +51,7 @@ def test_an_illegal_step_is_refused_with_a_message_and_changes_nothing(
     services.advance(episode, stage="diet", acting_user=coord)
     rows = episode.history.count()
 
-    with pytest.raises(services.FollowUpError) as refused:
+    with pytest.raises(services.FollowUpError) as refused, translation.override("en"):
         services.advance(episode, stage="repeat_lipids", acting_user=coord)
 
     assert refused.value.code == "backwards"
