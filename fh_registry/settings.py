@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "screening",
     "followup",
     "epidemiology",
+    "interop",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,49 @@ def _api(ok: set[str]) -> dict[str, int]:
     return {role: 200 if role in ok else 404 for role in ROLES} | {"anonymous": 401}
 
 
+def _fhir_lab_bundle(pseudonym: str) -> dict[str, Any]:
+    """A transaction Bundle with one LDL-C value for the child `pseudonym`."""
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {
+                        "coding": [{"system": "http://loinc.org", "code": "18262-6"}]
+                    },
+                    "subject": {"reference": f"Patient/{pseudonym}"},
+                    "effectiveDateTime": str(timezone.localdate()),
+                    "valueQuantity": {
+                        "value": 110,
+                        "unit": "mg/dL",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "mg/dL",
+                    },
+                    "specimen": {"reference": "#s"},
+                    "contained": [
+                        {
+                            "resourceType": "Specimen",
+                            "id": "s",
+                            "type": {
+                                "coding": [
+                                    {
+                                        "system": "http://snomed.info/sct",
+                                        "code": "122555007",
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+                "request": {"method": "POST", "url": "Observation"},
+            }
+        ],
+    }
+
+
 def _form(ok: set[str]) -> dict[str, int]:
     """A page's form (POST): where it was sent from (302) for `ok`, else 404."""
     return {role: 302 if role in ok else 404 for role in ROLES} | {"anonymous": 302}
@@ -339,6 +382,29 @@ MATRIX = [
         lambda o: "/api/v1/statistics/outcomes_by_ruleset/",
         _api({"epi", "admin"}),
     ),
+    # FHIR: the CapabilityStatement is open (clients read it before signing
+    # in); $everything reads as the persons API; a Bundle of lab results is
+    # posted by those who import lab files into their practice; the bulk
+    # export is for coordinators and administrators (docs/fhir.md).
+    Row("fhir:metadata", lambda o: "/api/v1/fhir/metadata", dict.fromkeys(ROLES, 200)),
+    Row(
+        "fhir:patient-everything",
+        lambda o: f"/api/v1/fhir/Patient/{o['child_a'].pseudonym}/$everything",
+        _api({"ped_a", "coord", "admin"}),
+    ),
+    Row(
+        "fhir:bundle",
+        lambda o: "/api/v1/fhir/?practice=DEMO-A",
+        _api({"ped_a", "coord"}),
+        method="post",
+        body=lambda o: _fhir_lab_bundle(o["child_a"].pseudonym),
+    ),
+    Row(
+        "fhir:export",
+        lambda o: "/api/v1/fhir/$export",
+        _api(set()) | {"coord": 202, "coord_b": 202, "admin": 202},
+        method="post",
+    ),
     # One's own account: every signed-in user, whatever the role.
     Row("password_change", lambda o: "/accounts/password/", _page(ALL_USERS)),
     Row("password_change_done", lambda o: "/accounts/password/done/", _page(ALL_USERS)),
@@ -383,6 +449,8 @@ MATRIX_ELSEWHERE = {
     "epidemiology:export-detail": "tests/epidemiology/test_pages.py",
     "epidemiology:export-status": "tests/epidemiology/test_pages.py",
     "epidemiology:export-download": "tests/epidemiology/test_pages.py",
+    "fhir:export-status": "tests/interop/test_bulk_export.py",
+    "fhir:export-file": "tests/interop/test_bulk_export.py",
 } | {row.route: "tests/followup/test_cascade_scoping.py" for row in CASCADE_MATRIX}
 
 
