@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+from django.db import connections, transaction
 from pyarrow import csv as pa_csv
 
 Schema = dict[str, pa.DataType]
@@ -54,13 +56,15 @@ SCREENINGS_SCHEMA: Schema = {
     "confirmed_fh": pa.bool_(),
 }
 
-# Per person and rule set: the current outcome (newest sample, as on the
-# children's pages), whether any assessment flagged them, and the episode outcome.
+# Persons per rule set by their current outcome (newest sample, as on the
+# children's pages), whether any assessment flagged them, and whether FH was
+# confirmed: counted in the database, since the tables need only these counts.
 ASSESSMENTS_SQL = """
 SELECT a.ruleset_id, a.outcome, a.flagged = 1 AS flagged,
     EXISTS (SELECT 1 FROM followup_careepisode e
         WHERE e.person_id = a.person_id AND e.outcome = 'confirmed_fh')
-        AS confirmed_fh
+        AS confirmed_fh,
+    count(*) AS persons
 FROM (
     SELECT s.person_id, s.ruleset_id, s.outcome,
         row_number() OVER (
@@ -76,12 +80,14 @@ FROM (
     JOIN screening_labresult r ON r.id = s.lab_result_id
 ) a
 WHERE a.n = 1
+GROUP BY 1, 2, 3, 4
 """
 ASSESSMENTS_SCHEMA: Schema = {
     "ruleset_id": pa.string(),
     "outcome": pa.string(),
     "flagged": pa.bool_(),
     "confirmed_fh": pa.bool_(),
+    "persons": pa.int64(),
 }
 
 # Care episodes with the dates their intervals run between; the genetic result
@@ -184,16 +190,25 @@ def source_exists(source: dict[str, set[str]], *, using: Database) -> bool:
     return True
 
 
+# A statistics read is one long scan, sort and join: compiling it (JIT) costs
+# PostgreSQL seconds it never wins back, and sorts of a million rows should not
+# spill to disk at the default 4 MB.
+READ_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
 def read_by_copy(sql: str, schema: Schema, *, using: Database) -> pd.DataFrame:
     """COPY the query's result as CSV into pyarrow, then Arrow-backed pandas."""
     using.ensure_connection()
     buffer = io.BytesIO()
     with (
+        transaction.atomic(using=using.alias),
         using.connection.cursor() as cursor,
-        cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER true)") as copy,
     ):
-        for block in copy:
-            buffer.write(block)
+        for name, value in READ_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+            for block in copy:
+                buffer.write(block)
     buffer.seek(0)
     table = pa_csv.read_csv(
         buffer,
@@ -253,3 +268,25 @@ class FrameCache:
         if name not in self._frames:
             self._frames[name] = self._reader(name, using=self.using)
         return self._frames[name]
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Read several frames at once, each on a connection of its own, where
+        that is sound: on PostgreSQL, outside a transaction (another connection
+        would not see what this one has not committed). Elsewhere on demand."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._frames]
+        if (
+            len(wanted) < 2
+            or self.using.vendor != "postgresql"
+            or self.using.in_atomic_block
+        ):
+            return
+        alias = self.using.alias
+
+        def read(name: str) -> pd.DataFrame | None:
+            try:
+                return self._reader(name, using=connections[alias])
+            finally:
+                connections[alias].close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            self._frames.update(zip(wanted, pool.map(read, wanted), strict=True))

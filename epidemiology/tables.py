@@ -15,7 +15,7 @@ table, and an absent source never reads as zeros.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -90,13 +90,37 @@ def _ymd(dates: pd.Series) -> np.ndarray:
     )
 
 
+def _labelled(codes: np.ndarray, labels: list[str], index: pd.Index) -> pd.Series:
+    """Labels as a categorical: a million rows group and compare as integer
+    codes, not strings. Code -1 is a missing value; repeated labels merge."""
+    unique, at = np.unique(np.array(labels, dtype=object), return_inverse=True)
+    remapped = np.where(codes < 0, -1, at[np.maximum(codes, 0)])
+    return pd.Series(
+        pd.Categorical.from_codes(remapped, categories=pd.Index(unique)), index=index
+    )
+
+
+def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct values of a column (Arrow-backed or not); None → -1."""
+    array = pa.array(values.astype(object) if values.dtype == object else values)
+    if isinstance(array, pa.ChunkedArray):  # as a frame read in blocks arrives
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def categorical(values: pd.Series) -> pd.Series:
+    codes, labels = _factorised(values)
+    return _labelled(codes, labels, values.index)
+
+
 def age_band(birth: pd.Series, on: pd.Series) -> pd.Series:
     """Completed years on `on`, as DOMAIN's age band."""
     years = (_ymd(on) - _ymd(birth)) // 10000
     starts = [start for start, _label in AGE_BANDS]
     index = np.searchsorted(starts, np.maximum(years, 0), side="right") - 1
-    labels = np.array([label for _start, label in AGE_BANDS], dtype=object)
-    return pd.Series(labels[index], index=birth.index)
+    return _labelled(index, [label for _start, label in AGE_BANDS], birth.index)
 
 
 def quarter(dates: pd.Series) -> pd.Series:
@@ -104,15 +128,15 @@ def quarter(dates: pd.Series) -> pd.Series:
     years = pc.year(values).to_numpy(zero_copy_only=False)
     quarters = pc.quarter(values).to_numpy(zero_copy_only=False)
     codes, found = pd.factorize(years * 10 + quarters)
-    labels = np.array([f"{code // 10}-Q{code % 10}" for code in found], dtype=object)
-    return pd.Series(labels[codes], index=dates.index)
+    return _labelled(codes, [f"{c // 10}-Q{c % 10}" for c in found], dates.index)
 
 
 def quarters_between(found: pd.Series) -> list[str]:
     """Every quarter from the first found to the last, empty ones included."""
-    if found.empty:
+    present = sorted(str(value) for value in found.dropna().unique())
+    if not present:
         return []
-    first, last = found.min(), found.max()
+    first, last = present[0], present[-1]
     year, q = int(first[:4]), int(first[-1])
     out = []
     while f"{year}-Q{q}" <= last:
@@ -123,15 +147,19 @@ def quarters_between(found: pd.Series) -> list[str]:
 
 def region(district: pd.Series, postcode_prefix: pd.Series) -> pd.Series:
     """The practice's district, else its 3-digit postcode region, else unknown."""
-    codes, found = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [district.fillna("").astype(str), postcode_prefix.fillna("").astype(str)]
+    # Labelled per distinct (district, postcode) pair: a registry has few.
+    districts, district_found = _factorised(district.fillna(""))
+    prefixes, prefix_found = _factorised(postcode_prefix.fillna(""))
+    width = len(prefix_found) + 1
+    pairs, pair_found = pd.factorize((districts + 1) * width + prefixes + 1)
+    labels = [
+        _region_label(
+            district_found[pair // width - 1] if pair // width else "",
+            prefix_found[pair % width - 1] if pair % width else "",
         )
-    )
-    labels = np.array(
-        [_region_label(name, prefix) for name, prefix in found], dtype=object
-    )
-    return pd.Series(labels[codes], index=district.index)
+        for pair in pair_found
+    ]
+    return _labelled(pairs, labels, district.index)
 
 
 def _region_label(district: str, postcode_prefix: str) -> str:
@@ -147,9 +175,8 @@ def ldl_bin(ldl: pd.Series) -> pd.Series:
     labels = ldl_bins()
     steps = np.floor((values - LDL_BIN_FLOOR) / LDL_BIN_MMOL_L)
     index = np.clip(np.nan_to_num(steps, nan=-1) + 1, 0, len(labels) - 1)
-    return pd.Series(
-        np.array(labels, dtype=object)[index.astype(int)], index=ldl.index
-    ).where(~np.isnan(values))
+    codes = np.where(np.isnan(values), -1, index.astype(int))
+    return _labelled(codes, labels, ldl.index)
 
 
 def ldl_bins() -> list[str]:
@@ -159,21 +186,38 @@ def ldl_bins() -> list[str]:
 
 
 def _ordered(found: pd.Series, order: list[str]) -> list[str]:
-    present = set(found.dropna())
+    present = set(found.dropna().unique())
     return [value for value in order if value in present]
 
 
-def _counts(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
-    return frame.groupby(dims, observed=True).size().rename("count").reset_index()
+def _counts(
+    frame: pd.DataFrame, dims: list[str], *, weight: str | None = None
+) -> pd.DataFrame:
+    """Rows per combination of `dims`; with `weight`, the sum of that column
+    (a frame counted in the database already)."""
+    groups = frame.groupby(dims, observed=True)
+    sizes = groups.size() if weight is None else groups[weight].sum()
+    counts = sizes.rename("count").reset_index()
+    return counts.astype(dict.fromkeys(dims, object) | {"count": "int64"})
 
 
-def _group(frame: pd.DataFrame, row: pd.Series, dims: list[str]) -> pd.DataFrame:
-    """The rows of `frame` a published row describes (TOTAL matches every value)."""
-    mask = np.ones(len(frame), dtype=bool)
-    for dim in dims:
-        if row[dim] != TOTAL:
-            mask &= (frame[dim] == row[dim]).to_numpy()
-    return frame[mask]
+class _Groups:
+    """Select the rows of `frame` a published row describes (TOTAL matches every
+    value), by integer codes per dimension: one factorisation, then cheap masks."""
+
+    def __init__(self, frame: pd.DataFrame, dims: list[str]) -> None:
+        self.frame = frame
+        self.codes = {}
+        for dim in dims:
+            codes, found = pd.factorize(frame[dim])
+            self.codes[dim] = (codes, {value: at for at, value in enumerate(found)})
+
+    def rows(self, row: pd.Series) -> pd.DataFrame:
+        mask = np.ones(len(self.frame), dtype=bool)
+        for dim, (codes, index) in self.codes.items():
+            if row[dim] != TOTAL:
+                mask &= codes == index.get(row[dim], -2)
+        return self.frame[mask]
 
 
 def _count(value: object) -> int | None:
@@ -219,7 +263,7 @@ def _screened(frames: Frames) -> pd.DataFrame:
             "quarter": quarter(frame["sample_date"]),
             "district": region(frame["district"], frame["postcode_prefix"]),
             "age_band": age_band(frame["birth_date"], frame["sample_date"]),
-            "sex": frame["sex"].astype(object),
+            "sex": categorical(frame["sex"]),
             "ldl_mmol_l": frame["ldl_mmol_l"].astype("Float64"),
             "cascade_relative": frame["cascade_relative"].astype(bool),
             "confirmed_fh": frame["confirmed_fh"].astype(bool),
@@ -266,10 +310,11 @@ def ldl_percentiles(frames: Frames, options: Options) -> pd.DataFrame:
     columns = {"p05": 5, "p25": 25, "median": 50, "p75": 75, "p95": 95}
     for column in columns:
         table[f"{column}_mmol_l"] = None
+    groups = _Groups(frame, dims)
     for at, row in table.iterrows():
         if not publishable(_count(row["count"]), minimum=options.minimum):
             continue
-        values = _group(frame, row, dims)["ldl_mmol_l"].to_numpy(dtype=float)
+        values = groups.rows(row)["ldl_mmol_l"].to_numpy(dtype=float)
         for column, percent in columns.items():
             table.at[at, f"{column}_mmol_l"] = round(
                 float(np.percentile(values, percent)), 2
@@ -363,7 +408,7 @@ def outcomes_by_ruleset(frames: Frames, options: Options) -> pd.DataFrame:
     for ruleset_id in sorted(frame["ruleset_id"].astype(str).unique()):
         rows = frame[frame["ruleset_id"] == ruleset_id]
         table = protect_frame(
-            _counts(rows.astype({"outcome": object}), ["outcome"]),
+            _counts(rows.astype({"outcome": object}), ["outcome"], weight="persons"),
             dims=["outcome"],
             categories={"outcome": [str(o) for o in Outcome.values]},
             minimum=options.minimum,
@@ -392,9 +437,9 @@ def flagged_and_confirmed(frames: Frames, options: Options) -> pd.DataFrame:
             .astype(bool)
             .map({True: "confirmed", False: "not_confirmed"})
         )
-        counts = status.value_counts().rename_axis("status").rename("count")
+        counts = _counts(flagged.assign(status=status), ["status"], weight="persons")
         table = protect_frame(
-            counts.reset_index(),
+            counts,
             dims=["status"],
             categories={"status": ["confirmed", "not_confirmed"]},
             minimum=options.minimum,
@@ -655,6 +700,11 @@ STANDARD_TABLES = [
     ),
 ]
 TABLES_BY_NAME = {table.name: table for table in STANDARD_TABLES}
+
+
+def sources(chosen: Iterable[StandardTable]) -> list[str]:
+    """The source frames the chosen tables read, each once."""
+    return list(dict.fromkeys(source for table in chosen for source in table.sources))
 
 
 def build(table: StandardTable, frames: Frames, options: Options) -> pd.DataFrame:

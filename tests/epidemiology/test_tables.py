@@ -120,3 +120,32 @@ def test_an_empty_registry_publishes_zeros(db: Any) -> None:
     prevalence = tables.build(tables.TABLES_BY_NAME["fh_prevalence"], frames, OPTIONS)
     assert prevalence["screened_count"].tolist() == [0]
     assert prevalence["prevalence_per_1000"].isna().all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_frames_read_at_once_on_their_own_connections_match_one_by_one(
+    ped_a: Any, ped_b: Any
+) -> None:
+    children(ped_a, "DEMO-A", "F", 3)
+    children(ped_b, "DEMO-B", "M", 2)
+    names = tables.sources(tables.STANDARD_TABLES)
+    at_once = FrameCache(using=connection)
+    at_once.prefetch(names)
+    assert set(at_once._frames) == set(names)  # read already, not on demand
+    one_by_one = FrameCache(using=connection)
+    for name in names:
+        fetched, read = at_once[name], one_by_one[name]
+        assert fetched is not None and read is not None
+        pd.testing.assert_frame_equal(fetched, read)
+    assert len(at_once["screenings"]) == 5  # type: ignore[arg-type]
+
+
+def test_inside_a_transaction_frames_are_read_on_its_connection(
+    tiny_registry: None,
+) -> None:
+    """Another connection would not see these uncommitted children: the frames
+    are read on demand on the transaction's own connection."""
+    frames = FrameCache(using=connection)
+    frames.prefetch(tables.sources(tables.STANDARD_TABLES))
+    screenings = frames["screenings"]
+    assert screenings is not None and len(screenings) == 40

@@ -45,6 +45,7 @@ class Command(BaseCommand):
         output = self._output(options["output"])
         file_format = options["format"]
         frames = FrameCache(using=connection)
+        frames.prefetch(tables.sources(tables.STANDARD_TABLES))
         table_options = tables.Options(
             minimum=minimum, today=timezone.localdate(), round5=options["round5"]
         )
