@@ -325,10 +325,13 @@ def _locate(
         }
     for row in rows:
         person = persons.get(row.sample.child.number)
-        if person is None:
-            continue
-        key = (person.pk, row.sample.sample_date, row.sample.specimen.lab_sample_id)
+        key = (
+            person.pk if person else 0,
+            row.sample.sample_date,
+            row.sample.specimen.lab_sample_id,
+        )
         if key not in stored:
+            _with_its_sample(row, answers)
             continue
         for column, entry in row.entries_by_column.items():
             analyte = _ANALYTE_OF_COLUMN.get(column) or codes.LDL_BY_METHOD.get(
@@ -360,6 +363,26 @@ def _locate(
         answer.location = f"Patient/{person.pseudonym}"
         if child.number not in known_before:
             answer.status = "201 Created"
+
+
+def _with_its_sample(row: _Row, answers: _Answers) -> None:
+    """A sample is stored whole or not at all: its values without a problem of
+    their own are refused with the one that had."""
+    refused = {issue.entry for issue in answers.issues if is_error(issue)}
+    first = next((e for e in row.sample.entries if e in refused), None)
+    if first is None:
+        return  # not stored because it was stored before (skipped)
+    for entry in row.sample.entries:
+        if entry not in refused:
+            answers.add(
+                Issue(
+                    ERROR,
+                    "business-rule",
+                    _("Not stored: entry %(entry)d of the same sample was refused.")
+                    % {"entry": first},
+                    entry,
+                )
+            )
 
 
 def _refusal_issues(error: ValidationError, entry: int) -> list[Issue]:
