@@ -8,10 +8,12 @@ endpoints (docs/fhir.md says who may call which).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -190,7 +192,7 @@ class BundleApi(FhirApi):
                 .first()
             )
 
-        reading = receiving.read_bundle(request.data, known=known)
+        reading = receiving.read_bundle(_posted_bundle(request), known=known)
         reception = services.receive_bundle(
             acting_user=self.acting_user, practice=practice, reading=reading, lang=lang
         )
@@ -214,6 +216,33 @@ class BundleApi(FhirApi):
                 {"practice": [_("Name the practice: ?practice=CODE.")]}
             )
         return mine[0]
+
+
+class BundleTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The Bundle is larger than a lab file may be.")
+    default_code = "too_large"
+
+
+def _posted_bundle(request: Request) -> Any:
+    """The posted JSON, read from the stream: a lab message may be as large as
+    a lab file (IMPORT_MAX_FILE_BYTES), far above Django's limit for request
+    bodies held in memory (DATA_UPLOAD_MAX_MEMORY_SIZE), which `request.data`
+    would apply."""
+    content_type = (request.content_type or "").split(";")[0].strip()
+    if content_type not in (FHIR_JSON, "application/json"):
+        raise exceptions.UnsupportedMediaType(content_type)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.IMPORT_MAX_FILE_BYTES:
+        raise BundleTooLarge
+    stream = request.stream
+    raw = stream.read(settings.IMPORT_MAX_FILE_BYTES + 1) if stream else b""
+    if len(raw) > settings.IMPORT_MAX_FILE_BYTES:
+        raise BundleTooLarge
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise exceptions.ParseError(_("The body is not JSON.")) from error
 
 
 def _response_bundle(reception: services.Reception) -> dict[str, Any]:

@@ -3,10 +3,10 @@ one NDJSON file per resource type, pseudonymised afresh for each export.
 
 Patients are named by study ids (HMAC-SHA256 of the person's row id under a key
 drawn for this export alone, `epidemiology.extract.study_ids`, as in the
-statistics extract); every other resource id is an HMAC under the same key, so
-references hold inside one export and two exports never link. The key is never
-stored. No pseudonym, name, address, contact, practice patient number or lab
-sample id leaves; birth dates leave as the year (DOMAIN §7).
+statistics extract); every other resource id is a keyed BLAKE2b MAC under the
+same key, so references hold inside one export and two exports never link. The
+key is never stored. No pseudonym, name, address, contact, practice patient
+number or lab sample id leaves; birth dates leave as the year (DOMAIN §7).
 
 Resources are the mapping's JSON dicts written as they are: validating each
 with `fhir.resources` costs more than the export's whole budget
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -63,7 +62,7 @@ class BulkExport:
 
 
 class _StudyNaming:
-    """Ids under one export's key: Patients by study id, the rest by HMAC."""
+    """Ids under one export's key: Patients by study id, the rest by MAC."""
 
     def __init__(self, key: bytes) -> None:
         self.key = key
@@ -76,8 +75,11 @@ class _StudyNaming:
             self.patients.update(zip(missing, ids.tolist(), strict=True))
 
     def of(self, kind: str, pk: int) -> str:
-        message = f"{kind}:{pk}".encode()
-        return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:24]
+        # Keyed BLAKE2b is a MAC (RFC 7693) at a fraction of HMAC-SHA256's
+        # cost per call; one result's id is asked for by each of its values.
+        return hashlib.blake2b(
+            f"{kind}:{pk}".encode(), key=self.key, digest_size=12
+        ).hexdigest()
 
     def naming(self) -> Naming:
         return Naming(patient=self.patients.__getitem__, of=self.of, research=True)

@@ -49,9 +49,9 @@ def read_records(persons: Sequence[Person]) -> list[PersonRecord]:
         "person_id", "sample_date", "pk"
     ):
         records[result.person_id].lab_results.append(result)
-    for assessment in Assessment.objects.filter(person_id__in=ids).order_by(
-        "lab_result_id", "created_at", "pk"
-    ):
+    # `inputs` (what the rule engine read) is not exported.
+    assessments = Assessment.objects.filter(person_id__in=ids).defer("inputs")
+    for assessment in assessments.order_by("lab_result_id", "created_at", "pk"):
         records[assessment.person_id].assessments.setdefault(
             assessment.lab_result_id, []
         ).append(assessment)
@@ -78,15 +78,18 @@ def _add_relatives(records: dict[int, PersonRecord]) -> None:
         pk: (r.person.mother_id, r.person.father_id) for pk, r in records.items()
     }
     parent_ids = {p for pair in parents.values() for p in pair if p is not None}
-    ids = list(records)
-    found = Person.objects.filter(
-        Q(pk__in=parent_ids)
-        | Q(mother_id__in=ids)
-        | Q(father_id__in=ids)
-        | Q(mother_id__in=parent_ids)
-        | Q(father_id__in=parent_ids)
-    ).order_by("birth_date", "pk")
-    relatives = list(found)
+    # Parents, then everyone with a parent among the persons or their parents
+    # (children and siblings): each query on its own index, not one OR-ed scan.
+    linked = [*records, *parent_ids]
+    found: dict[int, Person] = {}
+    for lookup, keys in (
+        ("pk__in", parent_ids),
+        ("mother_id__in", linked),
+        ("father_id__in", linked),
+    ):
+        if keys:
+            found.update((p.pk, p) for p in Person.objects.filter(**{lookup: keys}))
+    relatives = sorted(found.values(), key=lambda p: (p.birth_date, p.pk))
     affected = _affected({p.pk for p in relatives})
     for pk, record in records.items():
         mother, father = parents[pk]

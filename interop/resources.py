@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.utils import translation
@@ -251,6 +252,7 @@ def risk_assessment(
     return resource
 
 
+@cache
 def _english_label(choices: Any, value: str) -> str:
     with translation.override("en"):
         return str(dict(choices.choices).get(value, value))

@@ -510,3 +510,38 @@ def test_who_imports_no_lab_files_finds_no_bundle_endpoint(
     assert status == 404
     assert outcome["issue"][0]["code"] == "not-found"
     assert not Person.objects.exists()
+
+
+def test_a_lab_message_may_be_larger_than_a_form_post(ped_a: Any) -> None:
+    """Django holds at most 2.5 MB of a body in memory; a lab message is read
+    from the stream up to the lab-file limit."""
+    bundle = lab_message()
+    for entry in bundle["entry"][2:]:
+        entry["resource"]["note"] = [{"text": "x" * 800_000}]
+    assert len(json.dumps(bundle)) > 3_000_000
+
+    status, _answer = post(ped_a, bundle)
+
+    assert status == 200
+    assert LabResult.objects.count() == 1
+
+
+def test_a_bundle_beyond_the_lab_file_limit_is_refused(
+    ped_a: Any, settings: Any
+) -> None:
+    settings.IMPORT_MAX_FILE_BYTES = 1000
+
+    status, outcome = post(ped_a, lab_message())
+
+    assert status == 413
+    assert outcome["issue"][0]["code"] == "too-costly"
+    assert not LabResult.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_refused(ped_a: Any) -> None:
+    response = personas.api_client_for(ped_a).post(
+        "/api/v1/fhir/", "{not json", content_type="application/fhir+json"
+    )
+
+    assert response.status_code == 400
+    assert json.loads(response.content)["resourceType"] == "OperationOutcome"
