@@ -16,12 +16,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fh_registry.auditing import audited_save
+from fh_registry.auditing import audited_save, insert_with_history
 from fh_registry.models import User
 from followup import cascade, pathway, services
 from followup.models import (
@@ -512,11 +512,46 @@ def _create_invitations(
 ) -> list[CascadeInvitation]:
     """Insert the planned invitations (a relative already invited meanwhile is
     left alone), their history and a queue task each; returns those added."""
+    if not set_based_writes():
+        return _create_invitations_by_orm(planned, acting_user)
+    new = insert_with_history(CascadeInvitation, planned, acting_user=acting_user)
+    created: list[CascadeInvitation] = []
+    for start in range(0, len(new), _CHUNK):
+        created.extend(
+            CascadeInvitation.objects.filter(pk__in=new[start : start + _CHUNK])
+        )
+    insert_with_history(
+        Task,
+        [_invitation_task(invitation, acting_user) for invitation in created],
+        acting_user=acting_user,
+    )
+    return sorted(created, key=lambda invitation: invitation.pk)
+
+
+def set_based_writes() -> bool:
+    """Whole-registry planning writes in SQL statements on PostgreSQL; through
+    the ORM elsewhere (SQLite for `bin/run`)."""
+    return connection.vendor == "postgresql"
+
+
+def _invitation_task(invitation: CascadeInvitation, acting_user: User | None) -> Task:
+    return Task(
+        person_id=invitation.relative_id,
+        kind=TaskKind.CASCADE_INVITATION,
+        due_date=_task_due(invitation.due_by, timezone.localdate()),
+        origin=TaskOrigin.CASCADE,
+        dedupe_key=f"cascade:{invitation.pk}",
+        created_by=acting_user,
+    )
+
+
+def _create_invitations_by_orm(
+    planned: list[CascadeInvitation], acting_user: User | None
+) -> list[CascadeInvitation]:
     CascadeInvitation.objects.bulk_create(
         planned, ignore_conflicts=True, batch_size=5000
     )
     created: list[CascadeInvitation] = []
-    today = timezone.localdate()
     relatives = [i.relative_id for i in planned]
     for start in range(0, len(relatives), _CHUNK):
         chunk = services.without_history(
@@ -529,16 +564,7 @@ def _create_invitations(
         )
         services.bulk_history(CascadeInvitation, chunk, acting_user)
         services.create_tasks(
-            [
-                Task(
-                    person_id=invitation.relative_id,
-                    kind=TaskKind.CASCADE_INVITATION,
-                    due_date=_task_due(invitation.due_by, today),
-                    origin=TaskOrigin.CASCADE,
-                    dedupe_key=f"cascade:{invitation.pk}",
-                )
-                for invitation in chunk
-            ],
+            [_invitation_task(invitation, acting_user) for invitation in chunk],
             acting_user=acting_user,
         )
         created.extend(chunk)

@@ -140,8 +140,9 @@ def _bare_family(practice: Any, user: Any, *, affected: bool) -> list[Person]:
     return [mother, father, *kids]
 
 
+@pytest.mark.parametrize("set_based", [True, False], ids=["sql", "orm"])
 def test_plan_all_plans_every_family_as_replan_would_and_only_once(
-    ped_a: Any, ped_b: Any, cast: Any
+    ped_a: Any, ped_b: Any, cast: Any, set_based: bool, monkeypatch: Any
 ) -> None:
     from fh_registry.models import Practice  # noqa: PLC0415
     from followup import cascade  # noqa: PLC0415
@@ -161,6 +162,7 @@ def test_plan_all_plans_every_family_as_replan_would_and_only_once(
     }
     assert len(expected) == 6  # both parents and the brother, twice
 
+    monkeypatch.setattr(invitations, "set_based_writes", lambda: set_based)
     created = invitations.plan_all(acting_user=ped_a)
     assert {
         (i.relative_id, i.because_id, i.relation, i.test, i.variant or None, i.due_by)
@@ -170,6 +172,10 @@ def test_plan_all_plans_every_family_as_replan_would_and_only_once(
     tasks = Task.objects.filter(kind="cascade_invitation")
     assert {t.dedupe_key for t in tasks} == {f"cascade:{i.pk}" for i in created}
     assert all(i.history.get().history_user == ped_a for i in created)
+    assert all(
+        t.history.get().history_type == "+" and t.created_by == ped_a for t in tasks
+    )
+    assert {t.status for t in tasks} == {"open"}
 
     assert invitations.plan_all(acting_user=ped_a) == []
     assert (CascadeInvitation.objects.count(), tasks.count()) == (6, 6)

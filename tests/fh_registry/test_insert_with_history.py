@@ -1,0 +1,58 @@
+"""Set-based inserts keep the audit: every row written has its "+" history row
+naming the acting user; a row that conflicts is neither written nor recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from fh_registry.auditing import insert_with_history
+from followup.models import Task, TaskKind, TaskOrigin
+
+pytestmark = pytest.mark.django_db
+
+
+def _task(child: Any, key: str, coord: Any) -> Task:
+    return Task(
+        person=child,
+        kind=TaskKind.REPEAT_LIPIDS,
+        due_date=date(2027, 1, 15),
+        origin=TaskOrigin.MANUAL,
+        dedupe_key=key,
+        created_by=coord,
+        note="call the family",
+    )
+
+
+def test_rows_and_their_history_are_written_and_conflicts_skipped(
+    coord: Any, child_a: Any
+) -> None:
+    first = insert_with_history(Task, [_task(child_a, "k:1", coord)], acting_user=coord)
+    again = insert_with_history(
+        Task,
+        [_task(child_a, "k:1", coord), _task(child_a, "k:2", coord)],
+        acting_user=coord,
+    )
+
+    assert (len(first), len(again)) == (1, 1)
+    second = Task.objects.get(pk=again[0])
+    assert second.dedupe_key == "k:2"
+    assert (second.note, second.status, second.created_by) == (
+        "call the family",
+        "open",
+        coord,
+    )
+    assert Task.objects.filter(dedupe_key="k:1").count() == 1
+    for task in Task.objects.filter(pk__in=first + again):
+        (row,) = task.history.all()
+        assert (row.history_type, row.history_user, row.dedupe_key) == (
+            "+",
+            coord,
+            task.dedupe_key,
+        )
+
+
+def test_nothing_to_insert_writes_nothing(coord: Any) -> None:
+    assert insert_with_history(Task, [], acting_user=coord) == []
