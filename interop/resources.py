@@ -159,12 +159,16 @@ def observation_id(result: LabResult, analyte: codes.Analyte, naming: Naming) ->
 
 
 def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
-    """One Observation per value, in its unit as entered, coded by LOINC (the
-    mass code for mg/dL, the molar one for mmol/L and nmol/L)."""
+    """One Observation per value, in its unit as entered, coded by LOINC: first
+    the code the exchange contract names for the analyte (the mass code), and
+    for a value in mmol/L or nmol/L also the molar code of DOMAIN §4, so that a
+    receiver reading either finds it."""
     specimen = _specimen(result, naming)
     observations = []
     for analyte, value, unit in lab_values(result):
-        code = analyte.mass_code if unit == codes.MG_DL else analyte.molar_code
+        coding = [_coding(codes.LOINC, analyte.mass_code, analyte.display)]
+        if unit != codes.MG_DL:
+            coding.append(_coding(codes.LOINC, analyte.molar_code, analyte.display))
         observation: Resource = {
             "resourceType": "Observation",
             "id": observation_id(result, analyte, naming),
@@ -177,7 +181,7 @@ def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
                     ]
                 }
             ],
-            "code": {"coding": [_coding(codes.LOINC, code, analyte.display)]},
+            "code": {"coding": coding},
             "subject": _patient_ref(naming, result.person_id),
             "effectiveDateTime": result.sample_date.isoformat(),
             "valueQuantity": {

@@ -98,17 +98,28 @@ def test_lipid_values_travel_as_entered_with_loinc_and_ucum(
 
     venous, capillary = days_ago(90).isoformat(), days_ago(30).isoformat()
     assert lipid_values(bundle) == {
-        # mg/dL: the mass codes
+        # The contract's code first, whatever the unit
         ("2093-3", 245, "mg/dL", venous),
         ("2085-9", 48, "mg/dL", venous),
         ("18262-6", 170.5, "mg/dL", venous),
         ("2571-8", 80, "mg/dL", venous),
         ("10835-7", 35, "mg/dL", venous),
-        # mmol/L: the molar codes (DOMAIN §4)
-        ("14647-2", 7.1, "mmol/L", capillary),
-        ("14646-4", 1.3, "mmol/L", capillary),
-        ("69419-0", 5.3, "mmol/L", capillary),
-        ("14927-8", 1.1, "mmol/L", capillary),
+        ("2093-3", 7.1, "mmol/L", capillary),
+        ("2085-9", 1.3, "mmol/L", capillary),
+        ("18262-6", 5.3, "mmol/L", capillary),
+        ("2571-8", 1.1, "mmol/L", capillary),
+    }
+    # A molar value also carries its molar code (DOMAIN §4); a mass value not.
+    codings = {
+        (o["valueQuantity"]["unit"], tuple(c["code"] for c in o["code"]["coding"]))
+        for o in by_type(bundle, "Observation")
+        if o["code"]["coding"][0]["code"] in ("2093-3", "18262-6")
+    }
+    assert codings == {
+        ("mg/dL", ("2093-3",)),
+        ("mg/dL", ("18262-6",)),
+        ("mmol/L", ("2093-3", "14647-2")),
+        ("mmol/L", ("18262-6", "69419-0")),
     }
     observation = next(
         o
@@ -249,9 +260,12 @@ def test_relatives_and_family_findings_are_family_member_histories(
 def test_non_hdl_entered_on_the_form_is_exported(child_a: Person, ped_a: Any) -> None:
     personas.record_result(ped_a, child_a, non_hdl_cholesterol=Decimal("2.8"))
 
-    codes = {code for code, *_rest in lipid_values(everything(ped_a, child_a))}
-
-    assert "70204-3" in codes  # non-HDL-C, molar
+    [non_hdl] = [
+        [c["code"] for c in o["code"]["coding"]]
+        for o in by_type(everything(ped_a, child_a), "Observation")
+        if o["code"]["coding"][0]["code"] == "43396-1"
+    ]
+    assert non_hdl == ["43396-1", "70204-3"]  # the contract's code, then molar
 
 
 def test_a_child_of_another_practice_is_not_found(
