@@ -13,7 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = Path("locale/de/LC_MESSAGES/django.po")
-SOURCES = ("fh_registry", "screening", "followup", "epidemiology", "templates")
+SOURCES = (
+    "fh_registry",
+    "screening",
+    "followup",
+    "epidemiology",
+    "interop",
+    "templates",
+)
 
 
 def _entries(po_text: str) -> list[tuple[str, str, bool]]:
