@@ -205,6 +205,11 @@ class Task(models.Model):
                 condition=Q(status__in=["open", "claimed"]),
                 name="task_active_queue_idx",
             ),
+            # The same order over every status (the API's default, "all"):
+            # without it a page sorts the whole table joined to its persons.
+            models.Index(
+                models.F("priority").desc(), "due_date", "id", name="task_queue_idx"
+            ),
             models.Index(
                 fields=["due_date"],
                 condition=Q(status__in=["open", "claimed"]),
