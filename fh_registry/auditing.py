@@ -5,7 +5,8 @@ which writes the same history rows in the same statement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -44,8 +45,26 @@ WITH written AS (
         history_type, history_user_id)
     SELECT {tracked}, %(now)s, NULL, '+', %(user)s FROM written
 )
-SELECT {pk} FROM written
+SELECT {returning} FROM written
 """
+_COPIED_AS_THEY_ARE = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
 _HISTORY_OWN_FIELDS = {
     "history_id",
     "history_date",
@@ -56,20 +75,35 @@ _HISTORY_OWN_FIELDS = {
 
 
 def insert_with_history(
-    model: type[Model], objs: Sequence[Model], *, acting_user: User | None
-) -> list[int]:
-    """Insert the unsaved `objs` and their history rows (PostgreSQL), leaving out
-    any that conflicts with a unique constraint; the primary keys of the rows
-    written, in no particular order. Runs inside the caller's transaction."""
-    if not objs:
+    model: type[Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    acting_user: User | None,
+    returning: Sequence[str] = ("id",),
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (field attnames to values; a field left out takes its
+    default, computed once for the batch) and their history rows (PostgreSQL),
+    leaving out any row that conflicts with a unique constraint. Returns the
+    `returning` columns of the rows written, in no particular order. Runs inside
+    the caller's transaction."""
+    if not rows:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
     history = model.history.model  # type: ignore[attr-defined]
     tracked = [
         f.column
         for f in history._meta.concrete_fields
         if f.name not in _HISTORY_OWN_FIELDS
     ]
+    # Plain values (text, numbers, dates, aware datetimes) go to COPY as they
+    # are; only fields whose database form differs (JSON) are prepared by Django.
+    prepared = [
+        None if f.get_internal_type() in _COPIED_AS_THEY_ARE else f.get_db_prep_save
+        for f in fields
+    ]
+    names = [f.attname for f in fields]
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
     staged = f"staged_{model._meta.db_table}"
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
@@ -85,11 +119,12 @@ def insert_with_history(
         with cursor.copy(
             sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(staged), columns)
         ) as copy:
-            for obj in objs:
+            for row in rows:
+                values = [row.get(name, defaults[name]) for name in names]
                 copy.write_row(
                     [
-                        f.get_db_prep_save(getattr(obj, f.attname), connection)
-                        for f in fields
+                        value if prepare is None else prepare(value, connection)
+                        for value, prepare in zip(values, prepared, strict=True)
                     ]
                 )
         cursor.execute(
@@ -99,10 +134,12 @@ def insert_with_history(
                 columns=columns,
                 history=sql.Identifier(history._meta.db_table),
                 tracked=sql.SQL(", ").join(map(sql.Identifier, tracked)),
-                pk=sql.Identifier(model._meta.pk.column),
+                returning=sql.SQL(", ").join(
+                    [sql.Identifier(column_of[name]) for name in returning]
+                ),
             ),
             {"now": timezone.now(), "user": acting_user.pk if acting_user else None},
         )
-        written = [pk for (pk,) in cursor.fetchall()]
+        written = [tuple(found) for found in cursor.fetchall()]
         cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(staged)))
     return written

@@ -457,26 +457,27 @@ def _connected(rows: dict[int, list[Any]]) -> list[list[int]]:
 
 
 @transaction.atomic
-def plan_all(*, acting_user: User | None = None) -> list[CascadeInvitation]:
+def plan_all(*, acting_user: User | None = None) -> list[int]:
     """Run the cascade for every family of the registry at once: what `replan`
     does per family (settle invitations the relatives' own results answer,
     create the new invitations with a task each), in one set-based pass.
-    Idempotent: run again, it creates nothing."""
+    Returns the ids of the invitations created. Idempotent: run again, it
+    creates nothing."""
     families = registry_families()
     settle: dict[int, str] = {}
-    planned: list[CascadeInvitation] = []
+    planned: list[dict[str, Any]] = []
     for members in families:
         if any(m.invitation in _AWAITING_RESULT for m in members):
             settle.update(_settled(members))
         planned.extend(
-            CascadeInvitation(
-                relative_id=int(p.person),
-                because_id=int(p.because),
-                relation=p.relation,
-                test=p.test,
-                variant=p.variant or "",
-                due_by=p.due_by,
-            )
+            {
+                "relative_id": int(p.person),
+                "because_id": int(p.because),
+                "relation": p.relation,
+                "test": p.test,
+                "variant": p.variant or "",
+                "due_by": p.due_by,
+            }
             for p in cascade.plan(members)
         )
     _settle_states(settle, acting_user)
@@ -508,24 +509,28 @@ def _settle_states(settle: dict[int, str], acting_user: User | None) -> None:
 
 
 def _create_invitations(
-    planned: list[CascadeInvitation], acting_user: User | None
-) -> list[CascadeInvitation]:
+    planned: list[dict[str, Any]], acting_user: User | None
+) -> list[int]:
     """Insert the planned invitations (a relative already invited meanwhile is
-    left alone), their history and a queue task each; returns those added."""
+    left alone), their history and a queue task each; the ids of those added."""
     if not set_based_writes():
         return _create_invitations_by_orm(planned, acting_user)
-    new = insert_with_history(CascadeInvitation, planned, acting_user=acting_user)
-    created: list[CascadeInvitation] = []
-    for start in range(0, len(new), _CHUNK):
-        created.extend(
-            CascadeInvitation.objects.filter(pk__in=new[start : start + _CHUNK])
-        )
+    written = insert_with_history(
+        CascadeInvitation,
+        planned,
+        acting_user=acting_user,
+        returning=("id", "relative_id", "due_by"),
+    )
+    today = timezone.localdate()
     insert_with_history(
         Task,
-        [_invitation_task(invitation, acting_user) for invitation in created],
+        [
+            _invitation_task(pk, relative_id, due_by, today, acting_user)
+            for pk, relative_id, due_by in written
+        ],
         acting_user=acting_user,
     )
-    return sorted(created, key=lambda invitation: invitation.pk)
+    return sorted(pk for pk, _relative, _due in written)
 
 
 def set_based_writes() -> bool:
@@ -534,25 +539,35 @@ def set_based_writes() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _invitation_task(invitation: CascadeInvitation, acting_user: User | None) -> Task:
-    return Task(
-        person_id=invitation.relative_id,
-        kind=TaskKind.CASCADE_INVITATION,
-        due_date=_task_due(invitation.due_by, timezone.localdate()),
-        origin=TaskOrigin.CASCADE,
-        dedupe_key=f"cascade:{invitation.pk}",
-        created_by=acting_user,
-    )
+def _invitation_task(
+    invitation_id: int,
+    relative_id: int,
+    due_by: date | None,
+    today: date,
+    acting_user: User | None,
+) -> dict[str, Any]:
+    """The queue task of a new invitation, as Task field values."""
+    return {
+        "person_id": relative_id,
+        "kind": TaskKind.CASCADE_INVITATION,
+        "due_date": _task_due(due_by, today),
+        "origin": TaskOrigin.CASCADE,
+        "dedupe_key": f"cascade:{invitation_id}",
+        "created_by_id": acting_user.pk if acting_user else None,
+    }
 
 
 def _create_invitations_by_orm(
-    planned: list[CascadeInvitation], acting_user: User | None
-) -> list[CascadeInvitation]:
+    planned: list[dict[str, Any]], acting_user: User | None
+) -> list[int]:
     CascadeInvitation.objects.bulk_create(
-        planned, ignore_conflicts=True, batch_size=5000
+        [CascadeInvitation(**row) for row in planned],
+        ignore_conflicts=True,
+        batch_size=5000,
     )
-    created: list[CascadeInvitation] = []
-    relatives = [i.relative_id for i in planned]
+    created: list[int] = []
+    today = timezone.localdate()
+    relatives = [row["relative_id"] for row in planned]
     for start in range(0, len(relatives), _CHUNK):
         chunk = services.without_history(
             CascadeInvitation,
@@ -564,11 +579,18 @@ def _create_invitations_by_orm(
         )
         services.bulk_history(CascadeInvitation, chunk, acting_user)
         services.create_tasks(
-            [_invitation_task(invitation, acting_user) for invitation in chunk],
+            [
+                Task(
+                    **_invitation_task(
+                        i.pk, i.relative_id, i.due_by, today, acting_user
+                    )
+                )
+                for i in chunk
+            ],
             acting_user=acting_user,
         )
-        created.extend(chunk)
-    return created
+        created.extend(i.pk for i in chunk)
+    return sorted(created)
 
 
 # --- Answer codes: the relative's answer without an account -------------------------

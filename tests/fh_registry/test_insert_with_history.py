@@ -14,16 +14,17 @@ from followup.models import Task, TaskKind, TaskOrigin
 pytestmark = pytest.mark.django_db
 
 
-def _task(child: Any, key: str, coord: Any) -> Task:
-    return Task(
-        person=child,
-        kind=TaskKind.REPEAT_LIPIDS,
-        due_date=date(2027, 1, 15),
-        origin=TaskOrigin.MANUAL,
-        dedupe_key=key,
-        created_by=coord,
-        note="call the family",
-    )
+def _task(child: Any, key: str, coord: Any) -> dict[str, Any]:
+    """Task field values; status, priority and creation time left to defaults."""
+    return {
+        "person_id": child.pk,
+        "kind": TaskKind.REPEAT_LIPIDS,
+        "due_date": date(2027, 1, 15),
+        "origin": TaskOrigin.MANUAL,
+        "dedupe_key": key,
+        "created_by_id": coord.pk,
+        "note": "call the family",
+    }
 
 
 def test_rows_and_their_history_are_written_and_conflicts_skipped(
@@ -37,7 +38,7 @@ def test_rows_and_their_history_are_written_and_conflicts_skipped(
     )
 
     assert (len(first), len(again)) == (1, 1)
-    second = Task.objects.get(pk=again[0])
+    second = Task.objects.get(pk=again[0][0])
     assert second.dedupe_key == "k:2"
     assert (second.note, second.status, second.created_by) == (
         "call the family",
@@ -45,7 +46,9 @@ def test_rows_and_their_history_are_written_and_conflicts_skipped(
         coord,
     )
     assert Task.objects.filter(dedupe_key="k:1").count() == 1
-    for task in Task.objects.filter(pk__in=first + again):
+    assert second.priority == "routine"
+    assert second.created_at is not None
+    for task in Task.objects.filter(pk__in=[pk for (pk,) in first + again]):
         (row,) = task.history.all()
         assert (row.history_type, row.history_user, row.dedupe_key) == (
             "+",
