@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -375,14 +376,10 @@ def registry_families() -> list[list[cascade.Member]]:
     Set-based: one pass over each table (persons, consents, genetic results,
     assessments, invitations), whatever the number of families; persons without
     any link are never a family."""
-    rows = {
-        pk: row
-        for pk, *row in Person.objects.filter(_linked())
-        .values_list("pk", "sex", "birth_date", "mother_id", "father_id", "deceased")
-        .iterator(chunk_size=20_000)
-    }
-    genetic = {pk: g for pk, g in _genetics(None).items() if pk in rows}
-    outcome = {pk: o for pk, o in _latest_outcomes(None).items() if pk in rows}
+    linked = _linked_persons()
+    linked_ids = {row[0] for row in linked}
+    genetic = {pk: g for pk, g in _genetics(None).items() if pk in linked_ids}
+    outcome = {pk: o for pk, o in _latest_outcomes(None).items() if pk in linked_ids}
     seeds = {pk for pk, g in genetic.items() if g.is_pathogenic} | {
         pk for pk, o in outcome.items() if o in cascade.AFFECTED_OUTCOMES
     }
@@ -398,25 +395,23 @@ def registry_families() -> list[list[cascade.Member]]:
         )
     )
     families: list[list[cascade.Member]] = []
-    for component in _connected(rows):
-        if seeds.isdisjoint(component):
-            continue
-        ordered = sorted(component, key=lambda pk: (rows[pk][1], pk))
+    for component in _families_of(seeds, linked):
+        ordered = sorted((linked[at] for at in component), key=lambda r: (r[2], r[0]))
         families.append(
             [
                 cascade.Member(
                     id=str(pk),
-                    sex=_SEX.get(rows[pk][0]),
-                    birth_date=rows[pk][1],
-                    mother=str(rows[pk][2]) if rows[pk][2] else None,
-                    father=str(rows[pk][3]) if rows[pk][3] else None,
-                    deceased=rows[pk][4],
+                    sex=_SEX.get(sex),
+                    birth_date=born,
+                    mother=str(mother) if mother else None,
+                    father=str(father) if father else None,
+                    deceased=deceased,
                     consent_withdrawn=pk in withdrawn,
                     genetic=genetic.get(pk),
                     outcome=outcome.get(pk),
                     invitation=invited.get(pk),
                 )
-                for pk in ordered
+                for pk, sex, born, mother, father, deceased in ordered
             ]
         )
     return families
@@ -434,26 +429,51 @@ def _linked() -> Q:
     )
 
 
-def _connected(rows: dict[int, list[Any]]) -> list[list[int]]:
-    """Connected components of the parent links (union-find, path halving)."""
-    root = {pk: pk for pk in rows}
+def _linked_persons() -> list[tuple[Any, ...]]:
+    """(pk, sex, birth date, mother, father, deceased) of every linked person,
+    fetched whole: a million rows as tuples, not model rows one by one."""
+    query = Person.objects.filter(_linked()).values_list(
+        "pk", "sex", "birth_date", "mother_id", "father_id", "deceased"
+    )
+    statement, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
 
-    def find(pk: int) -> int:
-        while root[pk] != pk:
-            root[pk] = root[root[pk]]
-            pk = root[pk]
-        return pk
 
-    for pk, (_sex, _born, mother, father, _dead) in rows.items():
-        for parent in (mother, father):
-            if parent is not None and parent in root:
-                a, b = find(pk), find(parent)
-                if a != b:
-                    root[a] = b
-    groups: dict[int, list[int]] = defaultdict(list)
-    for pk in rows:
-        groups[find(pk)].append(pk)
-    return list(groups.values())
+def _families_of(seeds: set[int], linked: list[tuple[Any, ...]]) -> list[list[int]]:
+    """The connected pedigrees (by parent links) holding a seed, as lists of
+    positions in `linked`. Components by label propagation over arrays: each
+    person takes the smallest label of a parent or child until nothing changes
+    (as many rounds as a pedigree is deep); only seeded labels are grouped."""
+    if not linked or not seeds:
+        return []
+    pks = np.fromiter((row[0] for row in linked), dtype=np.int64, count=len(linked))
+    order = np.argsort(pks)
+    children, parents = [], []
+    for column in (3, 4):  # mother, father
+        linked_parent = np.fromiter(
+            (row[column] or -1 for row in linked), dtype=np.int64, count=len(linked)
+        )
+        at = np.searchsorted(pks, linked_parent, sorter=order).clip(0, len(pks) - 1)
+        known = pks[order[at]] == linked_parent
+        children.append(np.flatnonzero(known))
+        parents.append(order[at[known]])
+    child, parent = np.concatenate(children), np.concatenate(parents)
+    label = np.arange(len(pks))
+    while True:
+        smaller = np.minimum(label[child], label[parent])
+        before = label.copy()
+        np.minimum.at(label, child, smaller)
+        np.minimum.at(label, parent, smaller)
+        label = label[label]  # a label points at a person: jump to its label
+        if np.array_equal(label, before):
+            break
+    seeded = np.isin(pks, np.fromiter(seeds, dtype=np.int64, count=len(seeds)))
+    members = np.flatnonzero(np.isin(label, label[seeded]))
+    members = members[np.argsort(label[members], kind="stable")]
+    starts = np.flatnonzero(np.diff(label[members], prepend=-1))
+    return [group.tolist() for group in np.split(members, starts[1:])]
 
 
 @transaction.atomic
