@@ -282,6 +282,7 @@ def run(args: argparse.Namespace) -> None:
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
 
     from followup import cascade, invitations  # noqa: PLC0415
     from followup.models import CascadeInvitation, Task  # noqa: PLC0415
@@ -299,6 +300,9 @@ def run(args: argparse.Namespace) -> None:
         f"  {built.persons:,} persons, {len(built.affected):,} families with an "
         "index case\n"
     )
+    # The statistics autovacuum would give the planner after such a load.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     sample = built.affected[: args.naive_families]
     naive_s, naive_plans = timed(
         f"(a) naive ORM walk, {len(sample):,} families",
