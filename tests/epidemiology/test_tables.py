@@ -135,7 +135,8 @@ def test_frames_read_at_once_on_their_own_connections_match_one_by_one(
     one_by_one = FrameCache(using=connection)
     for name in names:
         fetched, read = at_once[name], one_by_one[name]
-        assert fetched is not None and read is not None
+        assert fetched is not None
+        assert read is not None
         pd.testing.assert_frame_equal(fetched, read)
     assert len(at_once["screenings"]) == 5  # type: ignore[arg-type]
 
@@ -148,4 +149,5 @@ def test_inside_a_transaction_frames_are_read_on_its_connection(
     frames = FrameCache(using=connection)
     frames.prefetch(tables.sources(tables.STANDARD_TABLES))
     screenings = frames["screenings"]
-    assert screenings is not None and len(screenings) == 40
+    assert screenings is not None
+    assert len(screenings) == 40
