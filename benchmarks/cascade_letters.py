@@ -164,6 +164,7 @@ def build_cohort(size: int, tag: str) -> list[int]:
     Task.objects.bulk_create(
         Task(
             person_id=invitation.relative_id,
+            practice_id=invitation.relative.practice_id,
             kind="cascade_invitation",
             due_date=today + timedelta(days=14),
             origin="cascade",

@@ -542,10 +542,16 @@ def _create_invitations(
         returning=("id", "relative_id", "due_by"),
     )
     today = timezone.localdate()
+    practice_of = dict(
+        Person.objects.filter(
+            pk__in=[relative_id for _pk, relative_id, _due in written]
+        ).values_list("pk", "practice_id")
+    )
     insert_with_history(
         Task,
         [
             _invitation_task(pk, relative_id, due_by, today, acting_user)
+            | {"practice_id": practice_of[relative_id]}
             for pk, relative_id, due_by in written
         ],
         acting_user=acting_user,

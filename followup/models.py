@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from fh_registry.models import Practice
 from followup import pathway
-from screening.models import Assessment, Person, PersonRecordQuerySet
+from screening.models import Assessment, Person, PersonRecordQuerySet, ScopedQuerySet
 
 
 class Stage(models.TextChoices):
@@ -143,10 +144,22 @@ class TaskOrigin(models.TextChoices):
     MANUAL = "manual", _("by hand")
 
 
+class TaskQuerySet(ScopedQuerySet):
+    """Tasks are scoped by the practice they carry, not through their person."""
+
+    practice_path = "practice"
+
+
 class Task(models.Model):
     """A piece of work in the coordinators' queue."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # The person's practice, copied when the task is made (a person never moves
+    # practice): the queue scopes, filters and counts by it without joining each
+    # of a national registry's tasks to its person.
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     episode = models.ForeignKey(
         CareEpisode,
         null=True,
@@ -188,7 +201,7 @@ class Task(models.Model):
     # Operational, not clinical: the day the assignee was last reminded.
     reminded_on = models.DateField(null=True, blank=True)
 
-    objects = PersonRecordQuerySet.as_manager()
+    objects = TaskQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["reminded_on"])
 
     class Meta:

@@ -53,7 +53,7 @@ def tasks_for(
         tasks = tasks.filter(status=filters.status)
     return (
         _narrowed(tasks, filters, user, day)
-        .select_related("person", "person__practice", "assignee")
+        .select_related("person", "practice", "assignee")
         .order_by("-priority", "due_date", "pk")
     )
 
@@ -64,7 +64,7 @@ def _narrowed(
     if filters.kind:
         tasks = tasks.filter(kind=filters.kind)
     if filters.practice:
-        tasks = tasks.filter(person__practice__code=filters.practice)
+        tasks = tasks.filter(practice__code=filters.practice)
     if filters.priority:
         tasks = tasks.filter(priority=filters.priority)
     if filters.person:

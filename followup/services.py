@@ -257,6 +257,18 @@ def _pathway_task(
     )
 
 
+def with_practices(tasks: list[Task]) -> None:
+    """Each task carries its person's practice (one query for the lot)."""
+    missing = {t.person_id for t in tasks if t.practice_id is None}
+    if missing:
+        practice_of = dict(
+            Person.objects.filter(pk__in=missing).values_list("pk", "practice_id")
+        )
+        for t in tasks:
+            if t.practice_id is None:
+                t.practice_id = practice_of[t.person_id]
+
+
 def create_tasks(tasks: list[Task], *, acting_user: User | None) -> list[Task]:
     """Insert event- and job-made tasks; a `dedupe_key` already present is left
     alone, so an event or a job run twice adds nothing. Returns those added."""
@@ -274,6 +286,7 @@ def create_tasks(tasks: list[Task], *, acting_user: User | None) -> list[Task]:
         seen.add(t.dedupe_key)
         t.created_by = acting_user
         new.append(t)
+    with_practices(new)
     Task.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
     created = without_history(
         Task, list(Task.objects.filter(dedupe_key__in=[t.dedupe_key for t in new]))
@@ -560,6 +573,7 @@ def create_task(
     episode = CareEpisode.objects.filter(person=person, closed_on__isnull=True).first()
     task = Task(
         person=person,
+        practice_id=person.practice_id,
         episode=episode,
         kind=kind,
         due_date=due_date,

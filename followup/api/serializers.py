@@ -62,7 +62,7 @@ ContactOutcomeField = _named_choices(ContactOutcome, "ContactOutcomeEnum")
 
 class TaskOutput(serializers.ModelSerializer):
     person = serializers.CharField(source="person.pseudonym")
-    practice = serializers.CharField(source="person.practice.code")
+    practice = serializers.CharField(source="practice.code")
     episode = serializers.IntegerField(source="episode_id", allow_null=True)
     assignee = serializers.CharField(
         source="assignee.username", default=None, allow_null=True

@@ -119,7 +119,7 @@ class TaskViewSet(FollowUpViewSet):
         if self.action == "list":
             return filters.task_list(self.request.user, self.request.query_params)
         return Task.objects.for_user(self.request.user).select_related(
-            "person", "person__practice", "assignee"
+            "person", "practice", "assignee"
         )
 
     def _answer(self, task: Task, code: int = status.HTTP_200_OK) -> Response:

@@ -267,7 +267,12 @@ def test_an_extract_holds_no_identifier(
     forbidden |= {"Geheimweg 7", "Irgendwo", "free text that must never leave"}
 
     assert cells & forbidden == set()
-    for text in forbidden - {str(p.pk) for p in registry["persons"]}:
+    # In the file's bytes: every identifier except those made only of hex
+    # digits (person ids, a postcode prefix), which a random study id holds
+    # by chance now and then; the cells above are checked for them exactly.
+    for text in forbidden:
+        if set(text.lower()) <= set("0123456789abcdef"):
+            continue
         assert text.encode() not in raw, text
     assert list(written.columns) == list(extract.COLUMNS)
     assert written["ldl_mmol_l"].dropna().map(lambda v: round(v, 1) == v).all()

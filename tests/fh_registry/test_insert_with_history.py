@@ -18,6 +18,7 @@ def _task(child: Any, key: str, coord: Any) -> dict[str, Any]:
     """Task field values; status, priority and creation time left to defaults."""
     return {
         "person_id": child.pk,
+        "practice_id": child.practice_id,
         "kind": TaskKind.REPEAT_LIPIDS,
         "due_date": date(2027, 1, 15),
         "origin": TaskOrigin.MANUAL,

@@ -244,7 +244,9 @@ def test_a_running_export_answers_202_with_its_progress(coord: User) -> None:
 
 @pytest.mark.django_db
 def test_a_bad_since_is_refused(coord: User) -> None:
-    response = personas.api_client_for(coord).post("/api/v1/fhir/$export?_since=soon")
+    response = personas.api_client_for(coord).post(
+        "/api/v1/fhir/$export?_since=soon", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 400
     outcome = json.loads(response.content)
