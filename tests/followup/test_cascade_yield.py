@@ -178,6 +178,7 @@ def test_plan_all_plans_every_family_as_replan_would_and_only_once(
         t.history.get().history_type == "+" and t.created_by == ped_a for t in tasks
     )
     assert {t.status for t in tasks} == {"open"}
+    assert all(t.practice_id == t.person.practice_id for t in tasks)
 
     assert invitations.plan_all(acting_user=ped_a) == []
     assert (CascadeInvitation.objects.count(), tasks.count()) == (6, 6)

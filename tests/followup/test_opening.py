@@ -99,6 +99,7 @@ def test_the_form_opens_an_episode_with_repeat_lipids_due_six_weeks_after_the_sa
         "open",
         episode.pk,
     )
+    assert task.practice_id == child_a.practice_id  # the queue filters by it
     # Audited with the user who entered the result.
     assert episode.history.get().history_user == ped_a
     assert task.history.get().history_user == ped_a
