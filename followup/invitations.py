@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fh_registry.auditing import audited_save, insert_with_history
+from fh_registry.auditing import audited_save
 from fh_registry.models import User
 from followup import cascade, pathway, services
 from followup.models import (
@@ -36,6 +36,7 @@ from followup.models import (
     TaskOrigin,
 )
 from screening import services as screening_services
+from screening.imports.set_based import insert_rows
 from screening.models import (
     PSEUDONYM_ALPHABET,
     Assessment,
@@ -430,15 +431,12 @@ def _linked() -> Q:
 
 
 def _linked_persons() -> list[tuple[Any, ...]]:
-    """(pk, sex, birth date, mother, father, deceased) of every linked person,
-    fetched whole: a million rows as tuples, not model rows one by one."""
-    query = Person.objects.filter(_linked()).values_list(
-        "pk", "sex", "birth_date", "mother_id", "father_id", "deceased"
+    """(pk, sex, birth date, mother, father, deceased) of every linked person."""
+    return list(
+        Person.objects.filter(_linked()).values_list(
+            "pk", "sex", "birth_date", "mother_id", "father_id", "deceased"
+        )
     )
-    statement, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall()
 
 
 def _families_of(seeds: set[int], linked: list[tuple[Any, ...]]) -> list[list[int]]:
@@ -535,7 +533,7 @@ def _create_invitations(
     left alone), their history and a queue task each; the ids of those added."""
     if not set_based_writes():
         return _create_invitations_by_orm(planned, acting_user)
-    written = insert_with_history(
+    written = insert_rows(
         CascadeInvitation,
         planned,
         acting_user=acting_user,
@@ -547,7 +545,7 @@ def _create_invitations(
             pk__in=[relative_id for _pk, relative_id, _due in written]
         ).values_list("pk", "practice_id")
     )
-    insert_with_history(
+    insert_rows(
         Task,
         [
             _invitation_task(pk, relative_id, due_by, today, acting_user)

@@ -40,7 +40,6 @@ from typing import Any
 import billiard
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model
 from psycopg import sql
 
 from screening import rules
@@ -58,6 +57,7 @@ from screening.imports.run import (
     decide_chunk,
     patient_numbers,
 )
+from screening.imports.set_based import with_history
 from screening.models import LabResult, Person, ResultSource
 
 logger = logging.getLogger(__name__)
@@ -141,14 +141,6 @@ SELECT r.person_id, a.lab_result_id, a.ruleset_id, a.ruleset_version, a.outcome,
      a.reason_codes::jsonb, a.inputs::jsonb, %(user)s, %(batch)s, %(now)s
 FROM {accepted} a JOIN screening_labresult r ON r.id = a.lab_result_id
 ORDER BY a.line
-"""
-# Each table and its history in one statement: the history rows are simple-
-# history's "+" rows of exactly the rows the INSERT returns, never re-read.
-_WITH_HISTORY = """
-WITH written AS ({insert} RETURNING {columns})
-INSERT INTO {history} ({columns}, history_date, history_change_reason,
-    history_type, history_user_id)
-SELECT {columns}, %(now)s, %(reason)s, '+', %(user)s FROM written
 """
 
 
@@ -503,19 +495,7 @@ def _params(ctx: RunContext) -> dict[str, Any]:
 def _insert_all(cursor: Any, accepted: sql.Identifier, ctx: RunContext) -> None:
     params = _params(ctx)
     for statement, model in ((_PERSONS, Person), (_RESULTS, LabResult)):
-        cursor.execute(_with_history(model, statement, accepted), params)
+        insert = sql.SQL(statement.strip()).format(accepted=accepted)
+        cursor.execute(with_history(model, insert), params)
     # Assessments are their own record: no history rows.
     cursor.execute(sql.SQL(_ASSESSMENTS.strip()).format(accepted=accepted), params)
-
-
-def _with_history(
-    model: type[Model], insert: str, accepted: sql.Identifier
-) -> sql.Composed:
-    """`insert` (an INSERT … SELECT into model's table) and its history rows."""
-    history = model.history.model  # type: ignore[attr-defined]
-    columns = [field.column for field in model._meta.concrete_fields]
-    return sql.SQL(_WITH_HISTORY).format(
-        insert=sql.SQL(insert.strip()).format(accepted=accepted),
-        history=sql.Identifier(history._meta.db_table),
-        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-    )

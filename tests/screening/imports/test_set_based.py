@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from fh_registry.auditing import insert_with_history
 from followup.models import Task, TaskKind, TaskOrigin
+from screening.imports.set_based import insert_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def _task(child: Any, key: str, coord: Any) -> dict[str, Any]:
 def test_rows_and_their_history_are_written_and_conflicts_skipped(
     coord: Any, child_a: Any
 ) -> None:
-    first = insert_with_history(Task, [_task(child_a, "k:1", coord)], acting_user=coord)
-    again = insert_with_history(
+    first = insert_rows(Task, [_task(child_a, "k:1", coord)], acting_user=coord)
+    again = insert_rows(
         Task,
         [_task(child_a, "k:1", coord), _task(child_a, "k:2", coord)],
         acting_user=coord,
@@ -59,4 +59,4 @@ def test_rows_and_their_history_are_written_and_conflicts_skipped(
 
 
 def test_nothing_to_insert_writes_nothing(coord: Any) -> None:
-    assert insert_with_history(Task, [], acting_user=coord) == []
+    assert insert_rows(Task, [], acting_user=coord) == []

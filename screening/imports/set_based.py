@@ -1,0 +1,144 @@
+"""The bulk writer's set-based inserts and their history rows, in SQL.
+
+simple-history's own bulk path builds a history object per row; here the
+database writes the "+" history rows of exactly the rows an INSERT … SELECT
+returns, in the same statement (a conflicting row is skipped and gets none).
+The lab-file import writes persons and results this way; whole-registry
+cascade planning writes its invitations and tasks with `insert_rows`, staging
+the rows by COPY first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+from psycopg import sql
+
+from fh_registry.models import User
+
+_WITH_HISTORY = """
+WITH written AS ({insert} RETURNING *), recorded AS (
+    INSERT INTO {history} ({tracked}, history_date, history_change_reason,
+        history_type, history_user_id)
+    SELECT {tracked}, %(now)s, %(reason)s, '+', %(user)s FROM written
+)
+SELECT {returning} FROM written
+"""
+_HISTORY_OWN_FIELDS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+}
+# Fields whose Python values COPY takes as they are (text, numbers, dates,
+# aware datetimes); any other (JSON) is prepared by Django first.
+_COPIED_AS_THEY_ARE = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def with_history(
+    model: type[Model], insert: sql.Composable, *, returning: Sequence[str] = ()
+) -> sql.Composed:
+    """`insert` (an INSERT … SELECT into model's table, without RETURNING) and
+    the history rows of what it wrote; the statement answers the `returning`
+    columns of the rows written (their count when none is asked). Parameters:
+    `now`, `reason` (the change reason or None) and `user` (a user id or None)."""
+    history = model.history.model  # type: ignore[attr-defined]
+    tracked = [
+        f.column
+        for f in history._meta.concrete_fields
+        if f.name not in _HISTORY_OWN_FIELDS
+    ]
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    answer = (
+        sql.SQL(", ").join([sql.Identifier(column_of[name]) for name in returning])
+        if returning
+        else sql.SQL("count(*)")
+    )
+    return sql.SQL(_WITH_HISTORY).format(
+        insert=insert,
+        history=sql.Identifier(history._meta.db_table),
+        tracked=sql.SQL(", ").join(map(sql.Identifier, tracked)),
+        returning=answer,
+    )
+
+
+def insert_rows(
+    model: type[Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    acting_user: User | None,
+    returning: Sequence[str] = ("id",),
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (field attnames to values; a field left out takes its
+    default, computed once for the batch) and their history rows, leaving out
+    any row that conflicts with a unique constraint. Returns the `returning`
+    columns of the rows written, in no particular order. PostgreSQL, inside
+    the caller's transaction."""
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    prepared = [
+        None if f.get_internal_type() in _COPIED_AS_THEY_ARE else f.get_db_prep_save
+        for f in fields
+    ]
+    names = [f.attname for f in fields]
+    staged = sql.Identifier(f"staged_{model._meta.db_table}")
+    columns = sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} "
+                "WITH NO DATA"
+            ).format(staged, columns, sql.Identifier(model._meta.db_table))
+        )
+        copying = sql.SQL("COPY {} ({}) FROM STDIN").format(staged, columns)
+        with cursor.copy(copying) as copy:
+            for row in rows:
+                values = [row.get(name, defaults[name]) for name in names]
+                copy.write_row(
+                    [
+                        value if prepare is None else prepare(value, connection)
+                        for value, prepare in zip(values, prepared, strict=True)
+                    ]
+                )
+        insert = sql.SQL(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staged} "
+            "ON CONFLICT DO NOTHING"
+        ).format(
+            table=sql.Identifier(model._meta.db_table), columns=columns, staged=staged
+        )
+        cursor.execute(
+            with_history(model, insert, returning=returning),
+            {
+                "now": timezone.now(),
+                "reason": None,
+                "user": acting_user.pk if acting_user else None,
+            },
+        )
+        written = [tuple(found) for found in cursor.fetchall()]
+        cursor.execute(sql.SQL("DROP TABLE {}").format(staged))
+    return written
