@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from django import template
+from django.db import models
 
 from screening.models import ImportRowError, Outcome, ResultSource, SampleType
 
 register = template.Library()
+
+
+def choice_label(choices: type[models.Choices], code: str) -> str:
+    """A stored code in words, read from its choices (Django's get_FOO_display
+    translates every label of the field on each call)."""
+    return str(dict(choices.choices).get(code, code))
 
 
 @register.filter
@@ -14,19 +21,19 @@ def outcome_label(code: str | None) -> str:
     """An outcome code in words ("" for none)."""
     if not code:
         return ""
-    return str(dict(Outcome.choices).get(code, code))
+    return choice_label(Outcome, code)
 
 
 @register.filter
 def sample_type_label(code: str) -> str:
     """A sample type in words (capillary, venous)."""
-    return str(dict(SampleType.choices).get(code, code))
+    return choice_label(SampleType, code)
 
 
 @register.filter
 def source_label(code: str) -> str:
     """Where a result came from in words (form, API, import)."""
-    return str(dict(ResultSource.choices).get(code, code))
+    return choice_label(ResultSource, code)
 
 
 @register.filter
