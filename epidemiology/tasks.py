@@ -16,10 +16,7 @@ and `exports.record_export` records them.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -27,13 +24,12 @@ from typing import Any
 
 import pandas as pd
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
 from epidemiology import exports, report, writers
 from epidemiology.models import ExportChannel, ExportKind
-from fh_registry import outbox
+from fh_registry import job_files, outbox
 from fh_registry.models import User
 from followup.models import InvitationState
 from screening.models import Outcome
@@ -41,7 +37,6 @@ from screening.models import Outcome
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "epidemiology.tasks.run_export"
-JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 TABLES = ("outcomes", "ldl_distribution", "screenings_by_quarter", "cascade")
 TABLE_FORMATS = writers.FORMATS
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
@@ -69,27 +64,20 @@ class Job:
 
 
 def exports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports"
+    return job_files.kind_folder("exports")
 
 
 def _folder(job_id: str) -> Path:
-    if not JOB_ID.match(job_id):
-        raise FileNotFoundError(job_id)
-    return exports_dir() / job_id
+    return job_files.job_folder("exports", job_id)
 
 
 def load_job(job_id: str) -> Job:
     """The job, or FileNotFoundError for an unknown or malformed id."""
-    data = json.loads((_folder(job_id) / "job.json").read_text(encoding="utf-8"))
-    return Job(**data)
+    return Job(**job_files.read_job(_folder(job_id)))
 
 
 def save_job(job: Job) -> Job:
-    folder = _folder(job.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".job.{secrets.token_hex(4)}.json"
-    partial.write_text(json.dumps(asdict(job)), encoding="utf-8")
-    os.replace(partial, folder / "job.json")  # pollers never read half a file
+    job_files.write_job(_folder(job.id), asdict(job))
     return job
 
 

@@ -8,10 +8,7 @@ ExportRecord is the lasting record.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -19,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from epidemiology.models import ExportChannel
-from fh_registry import outbox
+from fh_registry import job_files, outbox
 from fh_registry.models import User
 from interop import bulk
 from screening.models import Person
@@ -32,7 +28,6 @@ from screening.models import Person
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "interop.tasks.run_bulk_export"
-JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
 
 
@@ -54,13 +49,11 @@ class BulkJob:
 
 
 def jobs_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "fhir-exports"
+    return job_files.kind_folder("fhir-exports")
 
 
 def job_folder(job_id: str) -> Path:
-    if not JOB_ID.match(job_id):
-        raise FileNotFoundError(job_id)
-    return jobs_dir() / job_id
+    return job_files.job_folder("fhir-exports", job_id)
 
 
 def files_folder(job_id: str) -> Path:
@@ -69,16 +62,11 @@ def files_folder(job_id: str) -> Path:
 
 def load_job(job_id: str) -> BulkJob:
     """The job, or FileNotFoundError for an unknown or malformed id."""
-    text = (job_folder(job_id) / "job.json").read_text(encoding="utf-8")
-    return BulkJob(**json.loads(text))
+    return BulkJob(**job_files.read_job(job_folder(job_id)))
 
 
 def save_job(job: BulkJob) -> BulkJob:
-    folder = job_folder(job.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".job.{secrets.token_hex(4)}.json"
-    partial.write_text(json.dumps(asdict(job)), encoding="utf-8")
-    os.replace(partial, folder / "job.json")  # pollers never read half a file
+    job_files.write_job(job_folder(job.id), asdict(job))
     return job
 
 
