@@ -33,16 +33,17 @@ _NO_PRACTICE = "none"
 
 
 def _reach(user: Viewer) -> str:
-    """Administrators and all-practice coordinators see every practice; pediatricians
-    and regional coordinators the practices they are members of in that role;
-    epidemiologists (statistics only) and anonymous users see no person at all."""
+    """Administrators and all-practice coordinators see every practice; pediatricians,
+    regional coordinators and lab systems the practices they are members of in that
+    role (a lab system's one practice, that of its token); epidemiologists
+    (statistics only) and anonymous users see no person at all."""
     if not user.is_authenticated or not user.is_active:
         return _NO_PRACTICE
     if is_administrator(user):
         return _EVERY_PRACTICE
     if user.role == Role.COORDINATOR and user.covers_all_practices:
         return _EVERY_PRACTICE
-    if user.role in (Role.PEDIATRICIAN, Role.COORDINATOR):
+    if user.role in (Role.PEDIATRICIAN, Role.COORDINATOR, Role.LAB_SYSTEM):
         return _MEMBER_PRACTICES
     return _NO_PRACTICE
 
@@ -82,14 +83,35 @@ def identity_scope(user: Viewer, practice_path: str) -> Q:
     return practice_scope(user, practice_path)
 
 
+def is_lab_system(user: Viewer) -> bool:
+    """The user behind a lab-system token: the API lets it submit lab results and
+    imports only (fh_registry.authentication), and it never has a session."""
+    return bool(user.is_authenticated and user.role == Role.LAB_SYSTEM)
+
+
 def can_enter_results(user: Viewer) -> bool:
     return bool(user.is_authenticated and user.role == Role.PEDIATRICIAN)
 
 
+def can_submit_lab_results(user: Viewer) -> bool:
+    """Lab results through the API: pediatricians, and lab systems for their
+    practice (scoped like everyone by practice_scope)."""
+    return can_enter_results(user) or is_lab_system(user)
+
+
 def can_import_results(user: Viewer) -> bool:
     return bool(
-        user.is_authenticated and user.role in (Role.PEDIATRICIAN, Role.COORDINATOR)
+        user.is_authenticated
+        and user.role in (Role.PEDIATRICIAN, Role.COORDINATOR, Role.LAB_SYSTEM)
     )
+
+
+def uploads_scope(user: Viewer, uploader_path: str = "uploaded_by") -> Q:
+    """Within the practices in scope: a lab system follows only the imports it
+    sent itself; everyone else every import of those practices."""
+    if is_lab_system(user):
+        return Q(**{uploader_path: user})
+    return Q()
 
 
 def can_see_statistics(user: Viewer) -> bool:

@@ -1,6 +1,9 @@
-"""Who works in the registry: users, practices, memberships, and the task outbox."""
+"""Who works in the registry: users, practices, memberships, lab-system tokens,
+and the task outbox."""
 
 from __future__ import annotations
+
+import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -14,6 +17,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The user behind one LabSystemToken: no password, never a session.
+    LAB_SYSTEM = "lab_system", _("Lab system")
 
 
 class DisplayUnit(models.TextChoices):
@@ -83,6 +88,7 @@ class Membership(models.Model):
         choices=[
             (Role.PEDIATRICIAN.value, Role.PEDIATRICIAN.label),
             (Role.COORDINATOR.value, Role.COORDINATOR.label),
+            (Role.LAB_SYSTEM.value, Role.LAB_SYSTEM.label),
         ],
     )
 
@@ -97,6 +103,67 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.practice.code} ({self.role})"
+
+
+#: Lab-system keys begin with this, so the API tells them from user tokens and a
+#: leaked key is recognisable in a log or a repository.
+LAB_KEY_PREFIX = "fhlab_"
+
+
+def lab_key_digest(key: str) -> str:
+    """SHA-256 of a lab-system key: the key has 256 random bits, so a plain hash
+    is as strong as a slow one and lets the key be found by an index."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class LabSystemToken(models.Model):
+    """A lab system's API key, bound to one practice: it may only submit lab
+    results and imports there, and read back its own imports.
+
+    The key is shown once and stored only as its digest. Each token has a user of
+    its own (role lab_system, member of the token's practice, no password), which
+    the services name as the acting user, so history shows which token wrote.
+    """
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, related_name="lab_tokens"
+    )
+    name = models.CharField(
+        max_length=100, help_text=_("The lab system using this token.")
+    )
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="lab_token"
+    )
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("lab-system token")
+        verbose_name_plural = _("lab-system tokens")
+        ordering = ["practice__code", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="labsystemtoken_name_given"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | models.Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="labsystemtoken_revoked_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.practice.code})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class OutboxMessage(models.Model):

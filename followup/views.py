@@ -43,7 +43,12 @@ from followup.models import (
     Task,
     TaskStatus,
 )
-from followup.queries import counts_by_status, person_follow_up, tasks_for
+from followup.queries import (
+    counts_by_status,
+    matching_count,
+    person_follow_up,
+    tasks_for,
+)
 from followup.queries import dashboard as dashboard_figures
 from screening.access_log import record_reads
 from screening.models import Person, ReadKind
@@ -82,10 +87,12 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     _require_coordinator(request)
     filter_form = QueueFilterForm(request.GET or None)
     filters = filter_form.filters()
-    tasks = tasks_for(request.user, filters)
-    page = Paginator(tasks, settings.FOLLOWUP_QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    counts = counts_by_status(request.user, filters)
+    paginator = Paginator(
+        tasks_for(request.user, filters), settings.FOLLOWUP_QUEUE_PAGE_SIZE
     )
+    paginator.count = matching_count(counts, filters)  # (a cached_property)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -94,7 +101,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         {
             "filter_form": filter_form,
             "page": page,
-            "counts": _labelled(counts_by_status(request.user, filters)),
+            "counts": _labelled(counts),
             "bulk_form": BulkForm(tasks=Task.objects.none()),
             "query": query.urlencode(),
             "today": timezone.localdate(),

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fh_registry.access import Viewer, identity_scope, practice_scope
+from fh_registry.access import Viewer, identity_scope, practice_scope, uploads_scope
 from fh_registry.models import Practice
 from screening import rules
 
@@ -627,6 +627,13 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class ImportBatchQuerySet(ScopedQuerySet):
+    """Imports of the practices in scope; a lab system sees only its own."""
+
+    def for_user(self, user: Viewer) -> Self:
+        return super().for_user(user).filter(uploads_scope(user))
+
+
 class ImportBatch(models.Model):
     """An uploaded lab file: its hash, status, progress, counts and row errors."""
 
@@ -654,7 +661,7 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ImportBatchQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

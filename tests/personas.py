@@ -1,4 +1,5 @@
-"""The cast, named as in seed_demo: ped_a, ped_b, coord, epi, admin."""
+"""The cast, named as in seed_demo: ped_a, ped_b, coord, epi, admin; and lab
+systems' tokens."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from fh_registry.demo import ensure_demo_cast
 from fh_registry.models import Practice, User
+from fh_registry.services import IssuedLabToken, issue_lab_token
 from screening import services
 from screening.models import Person
 
@@ -82,6 +84,22 @@ def api_client_for(user: User) -> APIClient:
     token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def lab_token(practice_code: str = "DEMO-A", name: str = "Lab A") -> IssuedLabToken:
+    """A lab system's token for the practice, issued by the demo administrator."""
+    return issue_lab_token(
+        acting_user=User.objects.get(username="admin"),
+        practice=Practice.objects.get(code=practice_code),
+        name=name,
+    )
+
+
+def lab_client(key: str) -> APIClient:
+    """An API client sending a lab-system key."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -14,7 +14,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fh_registry.access import can_enter_results, visible_practices
+from fh_registry.access import (
+    can_enter_results,
+    can_submit_lab_results,
+    visible_practices,
+)
 from fh_registry.models import Role, User
 from screening import services
 from screening.api import filters
@@ -211,6 +215,8 @@ class PersonViewSet(PersonDataViewSet):
 class LabResultViewSet(PersonDataViewSet):
     serializer_class = LabResultOutput
     filterset_class = filters.LabResultFilter
+    # A lab system's token submits results and reads none (authentication.py).
+    lab_system_actions = frozenset({"create"})
 
     def get_queryset(self) -> QuerySet[LabResult]:
         return (
@@ -226,7 +232,8 @@ class LabResultViewSet(PersonDataViewSet):
     )
     def create(self, request: Request) -> Response:
         """Record a result; the response carries its assessment."""
-        self.require_entry_rights()
+        if not can_submit_lab_results(request.user):
+            raise NotFound
         payload = LabResultInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -2,7 +2,8 @@
 with the batch id; `GET /api/v1/imports/` and `/{id}/` show status, counts, errors.
 
 Scoped like every endpoint: a batch of another practice is a 404, and roles
-without access to persons (epidemiologists) find no such endpoint.
+without access to persons (epidemiologists) find no such endpoint. A lab
+system's token may upload into its practice and sees only the batches it sent.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class ImportBatchViewSet(
 
     permission_classes = [IsAuthenticated, SeesPersons]
     parser_classes = [MultiPartParser, FormParser]
+    # A lab system's token uploads files and follows its own imports.
+    lab_system_actions = frozenset({"create", "list", "retrieve"})
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         batches = ImportBatch.objects.for_user(self.request.user).select_related(

@@ -123,6 +123,42 @@ def test_filters_and_counts_per_state(
     assert counts == {"open": "2", "claimed": "0", "done": "1", "cancelled": "0"}
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["", "?status=all", "?status=done", "?status=claimed", "?overdue=on", "?status=x"],
+)
+def test_the_pager_counts_what_the_filters_list(
+    query: str, settings: Any, coord: Any, second_coordinator: User, ped_a: Any
+) -> None:
+    settings.FOLLOWUP_QUEUE_PAGE_SIZE = 2
+    children = [flagged(ped_a, "DEMO-A", f"A-{n}", days_ago=10 * n) for n in range(7)]
+    services.claim(task_of(children[0]), acting_user=second_coordinator)
+    for child in children[1:4]:
+        services.complete(task_of(child), acting_user=coord)
+    listed: set[int] = set()
+    page = client_for(coord).get(f"/followup/queue/{query}").content.decode()
+    pages = int(re.search(r"Page 1 of (\d+)", page).group(1))  # type: ignore[union-attr]
+    separator = "&" if query else "?"
+    for number in range(1, pages + 2):  # one past the last shows the last
+        listed |= {
+            pk for pk, _, _ in queue_rows(coord, f"{query}{separator}page={number}")
+        }
+    everything = {pk for pk, _, _ in queue_rows(coord, f"{query}{separator}page=1")}
+    assert everything <= listed
+    # Every matching task is on one of the pages, and the last page is full
+    # but for the remainder: the pager's count is the filters' count.
+    expected = {
+        "": 4,
+        "?status=all": 7,
+        "?status=done": 3,
+        "?status=claimed": 1,
+        "?overdue=on": 2,
+        "?status=x": 4,
+    }[query]
+    assert len(listed) == expected
+    assert pages == max(1, -(-expected // 2))
+
+
 def test_claim_on_the_page_and_a_task_held_by_another_is_refused(
     coord: Any, second_coordinator: User, ped_a: Any
 ) -> None:
