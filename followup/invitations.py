@@ -370,14 +370,17 @@ def invitations_by_because(person_ids: set[int]) -> dict[int, list[CascadeInvita
 _CHUNK = 10_000
 
 
-def registry_families() -> list[list[cascade.Member]]:
+def registry_families(
+    linked: list[tuple[Any, ...]] | None = None,
+) -> list[list[cascade.Member]]:
     """Every family (connected pedigree) with a member who may be affected, as
     the planner sees them, each ordered as `members_of` orders it.
 
     Set-based: one pass over each table (persons, consents, genetic results,
     assessments, invitations), whatever the number of families; persons without
-    any link are never a family."""
-    linked = _linked_persons()
+    any link are never a family. `linked`: `_linked_persons()`, when the
+    caller has read it already."""
+    linked = _linked_persons() if linked is None else linked
     linked_ids = {row[0] for row in linked}
     genetic = {pk: g for pk, g in _genetics(None).items() if pk in linked_ids}
     outcome = {pk: o for pk, o in _latest_outcomes(None).items() if pk in linked_ids}
@@ -412,7 +415,7 @@ def registry_families() -> list[list[cascade.Member]]:
                     outcome=outcome.get(pk),
                     invitation=invited.get(pk),
                 )
-                for pk, sex, born, mother, father, deceased in ordered
+                for pk, sex, born, mother, father, deceased, _practice in ordered
             ]
         )
     return families
@@ -431,10 +434,17 @@ def _linked() -> Q:
 
 
 def _linked_persons() -> list[tuple[Any, ...]]:
-    """(pk, sex, birth date, mother, father, deceased) of every linked person."""
+    """(pk, sex, birth date, mother, father, deceased, practice) of every
+    linked person."""
     return list(
         Person.objects.filter(_linked()).values_list(
-            "pk", "sex", "birth_date", "mother_id", "father_id", "deceased"
+            "pk",
+            "sex",
+            "birth_date",
+            "mother_id",
+            "father_id",
+            "deceased",
+            "practice_id",
         )
     )
 
@@ -481,7 +491,8 @@ def plan_all(*, acting_user: User | None = None) -> list[int]:
     create the new invitations with a task each), in one set-based pass.
     Returns the ids of the invitations created. Idempotent: run again, it
     creates nothing."""
-    families = registry_families()
+    linked = _linked_persons()
+    families = registry_families(linked)
     settle: dict[int, str] = {}
     planned: list[dict[str, Any]] = []
     for members in families:
@@ -499,7 +510,9 @@ def plan_all(*, acting_user: User | None = None) -> list[int]:
             for p in cascade.plan(members)
         )
     _settle_states(settle, acting_user)
-    return _create_invitations(planned, acting_user)
+    # A relative is a linked person: their tasks' practice is read already.
+    practice_of = {row[0]: row[6] for row in linked}
+    return _create_invitations(planned, practice_of, acting_user)
 
 
 def _settled(members: list[cascade.Member]) -> dict[int, str]:
@@ -527,7 +540,9 @@ def _settle_states(settle: dict[int, str], acting_user: User | None) -> None:
 
 
 def _create_invitations(
-    planned: list[dict[str, Any]], acting_user: User | None
+    planned: list[dict[str, Any]],
+    practice_of: dict[int, int],
+    acting_user: User | None,
 ) -> list[int]:
     """Insert the planned invitations (a relative already invited meanwhile is
     left alone), their history and a queue task each; the ids of those added."""
@@ -540,11 +555,6 @@ def _create_invitations(
         returning=("id", "relative_id", "due_by"),
     )
     today = timezone.localdate()
-    practice_of = dict(
-        Person.objects.filter(
-            pk__in=[relative_id for _pk, relative_id, _due in written]
-        ).values_list("pk", "practice_id")
-    )
     insert_rows(
         Task,
         [

@@ -184,8 +184,9 @@ class Task(models.Model):
     )
     origin = models.CharField(max_length=10, choices=TaskOrigin.choices)
     # What created the task, for tasks made by events and jobs ("pathway:12:
-    # repeat_lipids"): unique, so an event or a job run twice adds nothing.
-    dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # repeat_lipids"): unique (Meta), so an event or a job run twice adds
+    # nothing. NULL for tasks made by hand: NULLs never collide.
+    dedupe_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -202,7 +203,12 @@ class Task(models.Model):
     reminded_on = models.DateField(null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["reminded_on"])
+    # History is read per task (by id); indexes on its other columns would
+    # only slow every write of the queue.
+    history = HistoricalRecords(
+        excluded_fields=["reminded_on"],
+        no_db_index=["person", "practice", "episode", "assignee", "dedupe_key"],
+    )
 
     class Meta:
         verbose_name = _("task")
@@ -233,6 +239,12 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="claimed") | Q(assignee__isnull=False),
                 name="task_claimed_has_assignee",
+            ),
+            # An event or a job run twice adds nothing (a constraint, not
+            # unique=True: equality is all it is looked up by, so no second
+            # pattern-matching index).
+            models.UniqueConstraint(
+                fields=["dedupe_key"], name="task_dedupe_key_unique"
             ),
         ]
 
@@ -362,19 +374,27 @@ class CascadeInvitation(models.Model):
     # Children of an affected parent: tested by age 10 (5 when both are).
     due_by = models.DateField(null=True, blank=True)
     # The answer code is shown once, in the letter; only its digest is kept.
-    answer_code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    answer_code_digest = models.CharField(max_length=64, blank=True)
     answer_code_expires_on = models.DateField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     preferred_channel = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = InvitationQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["answer_code_digest"])
+    history = HistoricalRecords(
+        excluded_fields=["answer_code_digest"], no_db_index=["because"]
+    )
 
     class Meta:
         verbose_name = _("cascade invitation")
         verbose_name_plural = _("cascade invitations")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The answer page looks a code up by its digest (equality only).
+            models.Index(
+                fields=["answer_code_digest"], name="invitation_answer_digest_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.relative} ({self.relation} of {self.because}): {self.state}"
