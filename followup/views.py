@@ -105,10 +105,12 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             "bulk_form": BulkForm(tasks=Task.objects.none()),
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            # The rows' actions are this prefix + "<id>/claim/" (one reverse).
+            # The rows' links and actions are these prefixes + "<id>/claim/"
+            # or "<pseudonym>/" (one reverse each, not one per row).
             "tasks_url": reverse("followup:task-claim", args=[0]).removesuffix(
                 "0/claim/"
             ),
+            "persons_url": reverse("followup:person", args=["-"]).removesuffix("-/"),
         },
     )
 
