@@ -46,10 +46,16 @@ class IdentityOutput(serializers.ModelSerializer):
 class PersonOutput(serializers.ModelSerializer):
     practice = serializers.CharField(source="practice.code")
     mother = serializers.CharField(
-        source="mother.pseudonym", default=None, help_text="Pseudonym, or null."
+        source="mother.pseudonym",
+        default=None,
+        allow_null=True,
+        help_text="Pseudonym, or null.",
     )
     father = serializers.CharField(
-        source="father.pseudonym", default=None, help_text="Pseudonym, or null."
+        source="father.pseudonym",
+        default=None,
+        allow_null=True,
+        help_text="Pseudonym, or null.",
     )
     identity = serializers.SerializerMethodField()
 
