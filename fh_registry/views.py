@@ -1,4 +1,5 @@
-"""Start pages per role, the display-unit preference and the health check."""
+"""Start pages per role, the display-unit preference, the health check and the
+answer for a path that names nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
 
 from fh_registry.access import is_administrator
 from fh_registry.models import DisplayUnit, Role
@@ -67,3 +70,11 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
         {"cooloff_minutes": minutes},
         status=429,
     )
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The registry's 404 page; under /api/ the API's own answer, JSON as any
+    other API error, for a client that sends an identifier no route takes."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

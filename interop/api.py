@@ -135,6 +135,17 @@ class FhirApi(APIView):
         return (translation.get_language() or "en")[:2]
 
 
+class NoSuchFhirEndpointApi(FhirApi):
+    """Any other path under fhir/: a 404 as an OperationOutcome, whatever the
+    method, as FHIR clients expect of a FHIR endpoint."""
+
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound
+
+
 class CapabilityStatementApi(FhirApi):
     """What the registry's FHIR endpoint supports; open to anyone, as FHIR
     clients read it before they authenticate (it names no person)."""
