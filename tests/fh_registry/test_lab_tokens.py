@@ -1,5 +1,5 @@
 """Lab-system tokens: one practice, results and imports only, revocable, the key
-never stored.
+never stored; issued and revoked in the admin and by `manage.py lab_token`.
 
 The story: DEMO-A's lab ("Lab A") sends Anna's result and a lab file for DEMO-A;
 it cannot send Ben's (DEMO-B), read anything back but its own imports, sign in,
@@ -9,6 +9,7 @@ or keep working once revoked.
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -360,3 +362,79 @@ def test_the_lab_sees_only_the_imports_it_sent(
 
     assert client.get("/api/v1/imports/").json()["results"] == []
     assert client.get(f"/api/v1/imports/{by_hand.pk}/").status_code == 404
+
+
+# --- Management --------------------------------------------------------------------
+
+
+def test_the_command_issues_lists_and_revokes(cast: Any, child_a: Any) -> None:
+    out = io.StringIO()
+    call_command("lab_token", "create", "DEMO-A", "Lab A", stdout=out)
+    key = out.getvalue().splitlines()[-1]
+    token = LabSystemToken.objects.get()
+    assert token.key_digest == hashlib.sha256(key.encode()).hexdigest()
+    assert token.created_by.username == "registry-system"
+    client = lab_client(key)
+    assert (
+        client.post("/api/v1/lab-results/", _result(child_a), format="json")
+    ).status_code == 201
+
+    listing = io.StringIO()
+    call_command("lab_token", "list", stdout=listing)
+    lines = listing.getvalue().splitlines()
+    assert lines[0] == "id\tpractice\tname\tuser\tcreated\tlast used\trevoked"
+    assert lines[1].split("\t")[:4] == [
+        str(token.pk),
+        "DEMO-A",
+        "Lab A",
+        token.user.username,
+    ]
+    assert lines[1].split("\t")[-1] == "-"
+    assert key not in listing.getvalue()
+
+    revoked = io.StringIO()
+    call_command(
+        "lab_token", "revoke", str(token.pk), "--user", "admin", stdout=revoked
+    )
+    assert revoked.getvalue().startswith(
+        f"Token {token.pk} 'Lab A' (DEMO-A) revoked at "
+    )
+    assert client.get("/api/v1/imports/").status_code == 401
+
+
+def test_the_admin_issues_a_token_shows_its_key_once_and_revokes_it(
+    cast: Any,
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(cast["admin"])
+    practice = cast["ped_a"].memberships.get().practice
+
+    issued = client.post(
+        "/admin/fh_registry/labsystemtoken/add/",
+        {"practice": practice.pk, "name": "Lab A"},
+    )
+
+    assert issued.status_code == 200
+    token = LabSystemToken.objects.get()
+    key = issued.context["key"]
+    assert token.key_digest == hashlib.sha256(key.encode()).hexdigest()
+    assert f'<code id="lab-key">{key}</code>' in issued.content.decode()
+    assert token.created_by == cast["admin"]
+
+    changelist = client.get("/admin/fh_registry/labsystemtoken/").content.decode()
+    detail = client.get(
+        f"/admin/fh_registry/labsystemtoken/{token.pk}/change/"
+    ).content.decode()
+    for page in (changelist, detail):
+        assert "Lab A" in page
+        assert key not in page
+        assert token.key_digest not in page
+    assert 'name="name"' not in detail  # read-only
+
+    client.post(
+        "/admin/fh_registry/labsystemtoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_by == cast["admin"]
+    assert lab_client(key).get("/api/v1/imports/").status_code == 401
