@@ -103,11 +103,16 @@ class StatisticsViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="statistics_table_retrieve",
         parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "name",
+                str,
+                OpenApiParameter.PATH,
+                enum=[table.name for table in tables.STANDARD_TABLES],
+            ),
             OpenApiParameter("minimum", int, description="Raise the cell minimum."),
             OpenApiParameter("round5", bool, description="Round counts to 5."),
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: None},
+        responses={200: OpenApiTypes.OBJECT},
         description="One standard table, small cells suppressed (JSON).",
     )
     def retrieve(self, request: Request, name: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -31,9 +31,10 @@ from rest_framework.views import APIView
 
 from fh_registry.access import can_import_results, is_administrator, visible_practices
 from fh_registry.api import exception_handler as registry_exception_handler
+from fh_registry.api_schema import RegistryAutoSchema
 from fh_registry.models import Practice, Role, User
 from fh_registry.parsers import BoundedJSONParser
-from interop import bundles, queries, receiving, services, tasks
+from interop import bundles, outcomes, queries, receiving, services, tasks
 from interop.capability import capability_statement
 from interop.outcomes import ERROR, Issue, operation_outcome
 from screening.access_log import record_reads
@@ -113,7 +114,15 @@ def _describe(data: Any) -> str:
     return str(data)
 
 
+class FhirSchema(RegistryAutoSchema):
+    """Every error of a FHIR endpoint is an OperationOutcome."""
+
+    def error_body(self, code: str) -> dict[str, Any]:
+        return self.component("OperationOutcome", outcomes.SCHEMA)
+
+
 class FhirApi(APIView):
+    schema = FhirSchema()
     renderer_classes = [FhirJsonRenderer]
     parser_classes = [FhirJsonParser, BoundedJSONParser]
     content_negotiation_class = FhirOnly
@@ -163,7 +172,7 @@ class PatientEverythingApi(FhirApi):
     """`Patient/{pseudonym}/$everything`: a Bundle with the person's Patient and
     every resource about them; 404 outside the caller's scope."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pseudonym: str) -> Response:
         person = (
             Person.objects.for_user(request.user).filter(pseudonym=pseudonym).first()
@@ -187,7 +196,14 @@ class BundleApi(FhirApi):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         parameters=[OpenApiParameter("practice", str, description="Practice code")],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(
+                description="The Bundle is refused (an issue per problem, naming "
+                "its entry), or the practice is not named."
+            ),
+            413: OpenApiResponse(description="Larger than a lab file may be."),
+        },
     )
     def post(self, request: Request) -> Response:
         if not can_import_results(request.user):
@@ -375,7 +391,7 @@ class BulkExportFileApi(FhirApi):
 
     permission_classes = [IsAuthenticated, ExportsBulk]
 
-    @extend_schema(responses={200: OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, FHIR_NDJSON): OpenApiTypes.BINARY})
     def get(self, request: Request, job_id: str, name: str) -> FileResponse:
         job = _own_job(request, job_id)
         kinds = {f"{kind}.ndjson" for kind in bundles.RESOURCE_TYPES}

@@ -9,6 +9,29 @@ from typing import Any
 
 ERROR, WARNING, INFORMATION = "error", "warning", "information"
 
+SCHEMA = {
+    "type": "object",
+    "description": "FHIR OperationOutcome: the problems, one issue each.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "severity": {"type": "string"},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "details": {"type": "object"},
+                    "expression": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["severity", "code"],
+            },
+        },
+    },
+    "required": ["resourceType", "issue"],
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:

@@ -195,15 +195,3 @@ class ContactAttemptInput(serializers.Serializer):
         default=None,
         help_text="The task the attempt was made for (its id).",
     )
-
-
-class ErrorItem(serializers.Serializer):
-    message = serializers.CharField()
-    code = serializers.CharField()
-
-
-class ErrorOutput(serializers.Serializer):
-    """The registry's one error shape: messages with stable codes, keyed by the
-    field they concern; a refusal of the whole request is `non_field_errors`."""
-
-    non_field_errors = ErrorItem(many=True)

@@ -33,7 +33,6 @@ from followup.api.serializers import (
     CompleteInput,
     ContactAttemptInput,
     ContactAttemptOutput,
-    ErrorOutput,
     RescheduleInput,
     TaskInput,
     TaskOutput,
@@ -42,14 +41,12 @@ from followup.models import CareEpisode, ContactAttempt, Task
 from screening.api.views import PersonDataViewSet, SeesPersons
 
 REFUSED = OpenApiResponse(
-    ErrorOutput,
     description="A field's value is missing or malformed (keyed by the field), "
     "or the step is refused (`non_field_errors`, with the refusal's code).",
 )
 HELD_ELSEWHERE = OpenApiResponse(
-    ErrorOutput,
     description="Another coordinator holds the task, or it is finished "
-    "(codes `held`, `finished`).",
+    "(`non_field_errors` with code `held` or `finished`).",
 )
 NOT_FOUND = OpenApiResponse(description="No such record in the caller's scope.")
 NO_SUCH_PERSON = OpenApiResponse(

@@ -12,8 +12,11 @@ register = template.Library()
 
 def choice_label(choices: type[models.Choices], code: str) -> str:
     """A stored code in words, read from its choices (Django's get_FOO_display
-    translates every label of the field on each call)."""
-    return str(dict(choices.choices).get(code, code))
+    translates every label of the field on each call); an unknown code as it is."""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return str(code)
 
 
 @register.filter

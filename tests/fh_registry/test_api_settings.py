@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "first", ["fh_registry.api", "fh_registry.parsers", "rest_framework.generics"]
+    "first",
+    [
+        "fh_registry.api",
+        "fh_registry.api_schema",
+        "fh_registry.parsers",
+        "rest_framework.generics",
+    ],
 )
 def test_each_api_setting_module_imports_first(first: str) -> None:
     script = f"import django; django.setup(); import {first}"
