@@ -4,7 +4,10 @@ An object outside a user's scope is a 404, never a 403; a write refused by role
 (a pediatrician or administrator changing follow-up) is a 403 decided before any
 lookup. Every named route of the project must appear here
 (test_every_route_is_in_the_matrix), so a new page or endpoint cannot ship
-without its row. Besides the demo cast, `coord_b` coordinates DEMO-B only.
+without its row. Besides the demo cast, `coord_b` coordinates DEMO-B only, and
+`lab_a` is DEMO-A's lab system: it sends its token to every route, may submit
+lab results and lab files for DEMO-A and read its own imports, and gets a 403
+from every other endpoint; no page takes its token (it is never signed in).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -26,9 +31,12 @@ from followup.models import CareEpisode, Task
 from screening import services
 from screening.models import ImportBatch
 from tests import personas
+from tests.fh_registry.test_lab_tokens import FORBIDDEN
 from tests.followup.test_cascade_scoping import MATRIX as CASCADE_MATRIX
 
-ROLES = ("anonymous", "ped_a", "ped_b", "coord", "coord_b", "epi", "admin")
+ROLES = ("anonymous", "ped_a", "ped_b", "coord", "coord_b", "epi", "admin", "lab_a")
+# Who has no session: sent to log in by every page behind login.
+SIGNED_OUT = {"anonymous", "lab_a"}
 
 
 @dataclass(frozen=True)
@@ -38,14 +46,44 @@ class Row:
     expect: dict[str, int]  # role -> status; anonymous pages redirect (302)
     method: str = "get"
     body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    multipart: bool = False  # an API body with a file
 
 
 def _page(ok: set[str]) -> dict[str, int]:
-    return {role: 200 if role in ok else 404 for role in ROLES} | {"anonymous": 302}
+    return {role: 200 if role in ok else 404 for role in ROLES} | dict.fromkeys(
+        SIGNED_OUT, 302
+    )
 
 
 def _api(ok: set[str]) -> dict[str, int]:
-    return {role: 200 if role in ok else 404 for role in ROLES} | {"anonymous": 401}
+    """Reads and writes the lab system may not make: 403 before any lookup."""
+    return {role: 200 if role in ok else 404 for role in ROLES} | {
+        "anonymous": 401,
+        "lab_a": 403,
+    }
+
+
+def _lab_upload(o: dict[str, Any]) -> dict[str, Any]:
+    sample = Path(__file__).parent / "data" / "import_sample.csv"
+    return {
+        "file": SimpleUploadedFile(sample.name, sample.read_bytes(), "text/csv"),
+        "practice": "DEMO-A",
+    }
+
+
+def _lab_result(o: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "person": o["child_a"].pseudonym,
+        "sample_date": str(timezone.localdate()),
+        "sample_type": "venous",
+        "fasting": True,
+        "unit": "mmol/L",
+        "total_cholesterol": "4.2",
+        "hdl_cholesterol": "1.4",
+        "ldl_cholesterol": "2.4",
+        "ldl_method": "direct",
+        "triglycerides": "0.9",
+    }
 
 
 def _fhir_lab_bundle(pseudonym: str) -> dict[str, Any]:
@@ -93,7 +131,9 @@ def _fhir_lab_bundle(pseudonym: str) -> dict[str, Any]:
 
 def _form(ok: set[str]) -> dict[str, int]:
     """A page's form (POST): where it was sent from (302) for `ok`, else 404."""
-    return {role: 302 if role in ok else 404 for role in ROLES} | {"anonymous": 302}
+    return {role: 302 if role in ok else 404 for role in ROLES} | dict.fromkeys(
+        SIGNED_OUT, 302
+    )
 
 
 def _followup_write(done: int) -> dict[str, int]:
@@ -108,6 +148,7 @@ def _followup_write(done: int) -> dict[str, int]:
         "coord_b": 404,
         "epi": 404,
         "admin": 403,
+        "lab_a": 403,
     }
 
 
@@ -117,6 +158,24 @@ A_READERS = {"ped_a", "coord", "admin"}  # who sees a DEMO-A child's records
 COORDINATORS = {"coord", "coord_b"}
 MATRIX = [
     Row("home", lambda o: "/", dict.fromkeys(ROLES, 302) | {"admin": 200}),
+    # The lab system's two doors: a result for a DEMO-A child (entered by
+    # pediatricians; coordinators and administrators enter none) and a lab file
+    # for DEMO-A (imported by those who import lab files into DEMO-A).
+    Row(
+        "lab-result-list",
+        lambda o: "/api/v1/lab-results/",
+        _api({"ped_a", "lab_a"}) | {"ped_a": 201, "lab_a": 201},
+        method="post",
+        body=_lab_result,
+    ),
+    Row(
+        "import-batch-list",
+        lambda o: "/api/v1/imports/",
+        _api(set()) | {"ped_a": 202, "coord": 202, "lab_a": 202},
+        method="post",
+        body=_lab_upload,
+        multipart=True,
+    ),
     Row(
         "screening:person-list",
         lambda o: "/screening/children/",
@@ -210,11 +269,22 @@ MATRIX = [
         lambda o: f"/screening/imports/{o['batch_a'].pk}/report.csv",
         _page({"ped_a", "coord"}),
     ),
-    Row("import-batch-list", lambda o: "/api/v1/imports/", _api(PERSON_READERS)),
+    # The lab system follows its own imports only: not a DEMO-A batch uploaded
+    # by hand (batch_a), but the one it sent (batch_lab).
+    Row(
+        "import-batch-list",
+        lambda o: "/api/v1/imports/",
+        _api(PERSON_READERS) | {"lab_a": 200},
+    ),
     Row(
         "import-batch-detail",
         lambda o: f"/api/v1/imports/{o['batch_a'].pk}/",
-        _api({"ped_a", "coord", "admin"}),
+        _api({"ped_a", "coord", "admin"}) | {"lab_a": 404},
+    ),
+    Row(
+        "import-batch-detail",
+        lambda o: f"/api/v1/imports/{o['batch_lab'].pk}/",
+        _api({"ped_a", "coord", "admin"}) | {"lab_a": 200},
     ),
     Row("task-list", lambda o: "/api/v1/tasks/", _api(PERSON_READERS)),
     Row("task-detail", lambda o: f"/api/v1/tasks/{o['task_a'].pk}/", _api(A_READERS)),
@@ -386,7 +456,12 @@ MATRIX = [
     # in); $everything reads as the persons API; a Bundle of lab results is
     # posted by those who import lab files into their practice; the bulk
     # export is for coordinators and administrators (docs/fhir.md).
-    Row("fhir:metadata", lambda o: "/api/v1/fhir/metadata", dict.fromkeys(ROLES, 200)),
+    # A lab token opens nothing but its two doors, the open metadata included.
+    Row(
+        "fhir:metadata",
+        lambda o: "/api/v1/fhir/metadata",
+        dict.fromkeys(ROLES, 200) | {"lab_a": 403},
+    ),
     Row(
         "fhir:patient-everything",
         lambda o: f"/api/v1/fhir/Patient/{o['child_a'].pseudonym}/$everything",
@@ -428,6 +503,7 @@ LIST_SCOPE = {
     "admin": {"a", "b"},
     "epi": set(),
     "anonymous": set(),
+    "lab_a": set(),  # batch_a was uploaded by hand, not by the lab
 }
 
 # Routes that are not practice data: authentication, language, admin site.
@@ -455,6 +531,8 @@ MATRIX_ELSEWHERE = {
 
 
 def _client(role: str, people: dict[str, Any]) -> Client:
+    if role == "lab_a":  # a token on every request, as a lab system sends it
+        return Client(HTTP_AUTHORIZATION=f"Token {people['lab_a'].key}")
     client = Client()
     if role != "anonymous":
         client.force_login(people[role])
@@ -466,21 +544,22 @@ def _send(client: Client, row: Row, objects: dict[str, Any]) -> Any:
     if row.method == "get":
         return client.get(path)
     body = row.body(objects) if row.body else {}
-    if path.startswith("/api/"):
+    if path.startswith("/api/") and not row.multipart:
         return client.post(path, body, content_type="application/json")
     return client.post(path, body)
 
 
 @pytest.fixture
 def people(cast: dict[str, Any]) -> dict[str, Any]:
-    """The demo cast and coord_b, a coordinator for DEMO-B only."""
+    """The demo cast, coord_b, a coordinator for DEMO-B only, and lab_a, DEMO-A's
+    lab system (its issued token)."""
     coord_b = User.objects.create_user(username="coord_b", role=Role.COORDINATOR)
     Membership.objects.create(
         user=coord_b,
         practice=Practice.objects.get(code="DEMO-B"),
         role=Role.COORDINATOR,
     )
-    return cast | {"coord_b": coord_b}
+    return cast | {"coord_b": coord_b, "lab_a": personas.lab_token("DEMO-A")}
 
 
 # EAS 2026: LDL-C above 4.5 mmol/L is positive; the result opens a care episode
@@ -489,8 +568,10 @@ FLAGGED = {"total_cholesterol": Decimal("7.0"), "ldl_cholesterol": Decimal("5.2"
 
 
 @pytest.fixture
-def objects(cast: dict[str, Any], settings: Any) -> dict[str, Any]:
+def objects(people: dict[str, Any], settings: Any, tmp_path: Path) -> dict[str, Any]:
     settings.ACTIVE_PAEDIATRIC_RULESET = "eas2026"
+    settings.MEDIA_ROOT = tmp_path  # uploaded lab files
+    cast = people
     objects: dict[str, Any] = {}
     for key, user, code in (("a", "ped_a", "DEMO-A"), ("b", "ped_b", "DEMO-B")):
         child = personas.register_child(cast[user], practice_code=code, number=key)
@@ -522,6 +603,13 @@ def objects(cast: dict[str, Any], settings: Any) -> dict[str, Any]:
             uploaded_by=cast[user],
             status="completed",
         )
+    objects["batch_lab"] = ImportBatch.objects.create(
+        practice=Practice.objects.get(code="DEMO-A"),
+        file_name="sent-by-the-lab-system.csv",
+        sha256="c" * 64,
+        uploaded_by=people["lab_a"].token.user,
+        status="completed",
+    )
     return objects
 
 
@@ -538,9 +626,13 @@ def test_route_answers_each_role(
     response = _send(_client(role, people), row, objects)
     assert response.status_code == row.expect[role], (row.route, role)
     if response.status_code == 302:
-        # Anonymous visitors are sent to log in, signed-in users never are.
+        # Those without a session are sent to log in, signed-in users never are.
         to_login = response["Location"].startswith("/accounts/login/")
-        assert to_login == (role == "anonymous"), (row.route, role)
+        assert to_login == (role in SIGNED_OUT), (row.route, role)
+    if role == "lab_a" and response.status_code == 403:
+        # The reason, wherever the answer is not an HTML page (the API docs).
+        is_page = response["Content-Type"].startswith("text/html")
+        assert is_page or FORBIDDEN.encode() in response.content, row.route
     if response.status_code == 200 and row.route.endswith("-list"):
         # Lists hold exactly the in-scope records: never the other practice's
         # (the statistics list holds tables, so no record of either).
