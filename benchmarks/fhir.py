@@ -167,7 +167,7 @@ from interop.bundles import record_resources
 from interop.resources import Naming
 from screening.models import Person
 
-persons = list(Person.objects.order_by("pk")[:SAMPLE])
+persons = queries.person_rows(Person.objects.order_by("pk")[:SAMPLE])
 records = queries.read_records(persons)
 naming = Naming(patient=lambda pk: f"p{pk}", research=True)
 started = time.perf_counter()

@@ -179,7 +179,7 @@ class PatientEverythingApi(FhirApi):
         )
         if person is None:
             raise exceptions.NotFound(_("No such patient."))
-        record = queries.read_records([person])[0]
+        record = queries.read_records([queries.person_row(person)])[0]
         bundle = bundles.everything_bundle(
             record, base=self.base_url(), lang=self.language()
         )

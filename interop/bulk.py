@@ -12,6 +12,9 @@ Resources are the mapping's JSON dicts written as they are: validating each
 with `fhir.resources` costs more than the export's whole budget
 (benchmarks/fhir.py); the tests validate every resource type, and
 `validate=True` (the command's --validate) checks every line of a real export.
+They are serialised by pydantic-core's JSON encoder (`to_json`, compiled; it
+comes with fhir.resources' pydantic), a third of the standard library's time
+for the same bytes, and written a chunk of persons at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import IO, Any
 import numpy as np
 from django.db.models import QuerySet
 from django.utils import timezone
+from pydantic_core import to_json
 
 from epidemiology.extract import study_ids
 from epidemiology.models import ExportChannel, ExportKind, ExportRecord
@@ -37,6 +41,7 @@ from fh_registry.models import User
 from interop import queries
 from interop.bundles import RESOURCE_TYPES, record_resources
 from interop.resources import Naming, validated
+from interop.rows import PersonRow
 from screening.models import Person
 
 CHUNK_PERSONS = 2000
@@ -104,7 +109,7 @@ def export_bulk(
     naming = _StudyNaming(secrets.token_bytes(32))
     export = BulkExport(folder, counts=dict.fromkeys(RESOURCE_TYPES, 0))
     files = {
-        kind: (folder / export.file_name(kind)).open("w") for kind in RESOURCE_TYPES
+        kind: (folder / export.file_name(kind)).open("wb") for kind in RESOURCE_TYPES
     }
     try:
         for chunk in queries.chunks(cohort, chunk_persons):
@@ -128,11 +133,11 @@ def export_bulk(
 
 
 def _write_chunk(
-    chunk: list[Person],
+    chunk: list[PersonRow],
     *,
     naming: _StudyNaming,
     cohort_ids: set[int],
-    files: Mapping[str, IO[str]],
+    files: Mapping[str, IO[bytes]],
     export: BulkExport,
     validate: bool,
 ) -> None:
@@ -146,16 +151,17 @@ def _write_chunk(
         + [rel.person.pk for r in records for rel in r.relatives]
     )
     study_naming = naming.naming()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    lines: dict[str, list[bytes]] = {kind: [] for kind in RESOURCE_TYPES}
     for record in records:
         for kind, listed in record_resources(record, study_naming).items():
-            if not listed:
-                continue
             if validate:
                 for resource in listed:
                     validated(resource)
-            files[kind].write("".join(dumps(resource) + "\n" for resource in listed))
-            export.counts[kind] += len(listed)
+            lines[kind] += [to_json(resource) for resource in listed]
+    for kind, written in lines.items():
+        if written:
+            files[kind].write(b"\n".join(written) + b"\n")
+            export.counts[kind] += len(written)
 
 
 def _sha256(path: Path) -> str:

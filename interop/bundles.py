@@ -23,9 +23,10 @@ def record_resources(
     observations: list[Resource] = []
     assessments: list[Resource] = []
     for result in record.lab_results:
-        observations += resources.lipid_observations(result, naming)
+        lipids = resources.lipid_observations(result, naming)
+        observations += lipids
         assessments += [
-            resources.risk_assessment(assessment, result, naming, lang=lang)
+            resources.risk_assessment(assessment, lipids, naming, lang=lang)
             for assessment in record.assessments.get(result.pk, [])
         ]
     observations += [

@@ -24,15 +24,16 @@ from django.utils import translation
 from fhir.resources.R4B import get_fhir_model_class
 
 from interop import codes
-from screening.models import (
-    Assessment,
-    FamilyHistoryEntry,
-    GeneticFinding,
-    GeneticResult,
-    LabResult,
-    Outcome,
-    Person,
+from interop.rows import (
+    AssessmentRow,
+    FindingRow,
+    GeneticRow,
+    LabRow,
+    PersonRow,
+    RegisteredRelative,
 )
+from screening import rules
+from screening.models import GeneticFinding, Outcome
 
 Resource = dict[str, Any]
 
@@ -84,7 +85,7 @@ def _patient_ref(naming: Naming, person_id: int) -> dict[str, str]:
 # --- Patient ------------------------------------------------------------------------
 
 
-def patient(person: Person, naming: Naming) -> Resource:
+def patient(person: PersonRow, naming: Naming) -> Resource:
     """Sex and birth date only: never a name, address, contact or patient number."""
     resource: Resource = {
         "resourceType": "Patient",
@@ -102,7 +103,7 @@ def patient(person: Person, naming: Naming) -> Resource:
 # --- Lipid Observations -------------------------------------------------------------
 
 
-def _specimen(result: LabResult, naming: Naming) -> Resource:
+def _specimen(result: LabRow, naming: Naming) -> Resource:
     """The sample as a contained Specimen: type, collection date, fasting."""
     collection: Resource = {"collectedDateTime": result.sample_date.isoformat()}
     if result.fasting is not None:
@@ -130,7 +131,7 @@ def _specimen(result: LabResult, naming: Naming) -> Resource:
     return specimen
 
 
-def lab_values(result: LabResult) -> list[tuple[codes.Analyte, Decimal, str]]:
+def lab_values(result: LabRow) -> list[tuple[codes.Analyte, Decimal, str]]:
     """The result's values as entered, each with its analyte and unit."""
     values: list[tuple[codes.Analyte, Decimal, str]] = []
     for analyte in (
@@ -154,16 +155,15 @@ def analyte_key(analyte: codes.Analyte) -> str:
     return analyte.mass_code.replace("-", "")
 
 
-def observation_id(result: LabResult, analyte: codes.Analyte, naming: Naming) -> str:
-    return f"{naming.of('labresult', result.pk)}-{analyte_key(analyte)}"
-
-
-def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
+def lipid_observations(result: LabRow, naming: Naming) -> list[Resource]:
     """One Observation per value, in its unit as entered, coded by LOINC: first
     the code the exchange contract names for the analyte (the mass code), and
     for a value in mmol/L or nmol/L also the molar code of DOMAIN §4, so that a
     receiver reading either finds it."""
     specimen = _specimen(result, naming)
+    result_id = naming.of("labresult", result.pk)
+    subject = _patient_ref(naming, result.person_id)
+    sample_date = result.sample_date.isoformat()
     observations = []
     for analyte, value, unit in lab_values(result):
         coding = [_coding(codes.LOINC, analyte.mass_code, analyte.display)]
@@ -171,7 +171,7 @@ def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
             coding.append(_coding(codes.LOINC, analyte.molar_code, analyte.display))
         observation: Resource = {
             "resourceType": "Observation",
-            "id": observation_id(result, analyte, naming),
+            "id": f"{result_id}-{analyte_key(analyte)}",
             "contained": [specimen],
             "status": "final",
             "category": [
@@ -182,8 +182,8 @@ def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
                 }
             ],
             "code": {"coding": coding},
-            "subject": _patient_ref(naming, result.person_id),
-            "effectiveDateTime": result.sample_date.isoformat(),
+            "subject": subject,
+            "effectiveDateTime": sample_date,
             "valueQuantity": {
                 "value": number(value),
                 "unit": unit,
@@ -200,11 +200,15 @@ def lipid_observations(result: LabResult, naming: Naming) -> list[Resource]:
 
 
 def risk_assessment(
-    assessment: Assessment, result: LabResult, naming: Naming, *, lang: str = "en"
+    assessment: AssessmentRow,
+    basis: list[Resource],
+    naming: Naming,
+    *,
+    lang: str = "en",
 ) -> Resource:
     """An Assessment: rule set (id, version) as the method, the outcome as the
-    prediction, criterion and alerts as extensions, the result's values as basis
-    and the reasons (in `lang`) as notes."""
+    prediction, criterion and alerts as extensions, the assessed sample's
+    Observations (`basis`) as basis and the reasons (in `lang`) as notes."""
     extensions = []
     if assessment.criterion:
         extensions.append(
@@ -231,8 +235,7 @@ def risk_assessment(
         },
         "code": {"text": "Familial hypercholesterolaemia screening"},
         "basis": [
-            {"reference": f"Observation/{observation_id(result, analyte, naming)}"}
-            for analyte, _value, _unit in lab_values(result)
+            {"reference": f"Observation/{observation['id']}"} for observation in basis
         ],
         "prediction": [
             {
@@ -250,7 +253,9 @@ def risk_assessment(
     }
     if extensions:
         resource["extension"] = extensions
-    reasons = assessment.reasons(lang)
+    reasons = rules.render_stored(
+        assessment.reason_codes, "de" if lang.startswith("de") else "en"
+    )
     if reasons:
         resource["note"] = [{"text": reason} for reason in reasons]
     return resource
@@ -299,7 +304,7 @@ def _component(code: str, display: str, value: Resource) -> Resource:
     return {"code": {"coding": [_coding(codes.LOINC, code, display)]}, **value}
 
 
-def genetic_observation(result: GeneticResult, naming: Naming) -> Resource:
+def genetic_observation(result: GeneticRow, naming: Naming) -> Resource:
     """A variant per the HL7 genomics reporting IG's variant profile: gene (HGNC),
     HGVS c./p. on the transcript, ACMG class; a family test that did not find the
     variant reads "absent" for the variant looked for."""
@@ -382,7 +387,7 @@ def genetic_observation(result: GeneticResult, naming: Naming) -> Resource:
 # --- FamilyMemberHistory ------------------------------------------------------------
 
 
-def family_finding(entry: FamilyHistoryEntry, naming: Naming) -> Resource:
+def family_finding(entry: FindingRow, naming: Naming) -> Resource:
     """A structured family-history finding (the rule engine's codes)."""
     relationship, snomed, display = codes.FAMILY_FINDINGS[entry.code]
     condition_codings = [_coding(codes.FAMILY_FINDING_SYSTEM, entry.code, display)]
@@ -405,15 +410,6 @@ def family_finding(entry: FamilyHistoryEntry, naming: Naming) -> Resource:
         },
         "condition": [{"code": {"coding": condition_codings}}],
     }
-
-
-@dataclass(frozen=True, slots=True)
-class RegisteredRelative:
-    """A first-degree relative registered in the registry (their own Patient)."""
-
-    person: Person
-    relationship: str  # MTH, FTH, SIB, HSIB, CHILD
-    affected: bool  # a P/LP variant of their own or FH confirmed
 
 
 def relative_history(
