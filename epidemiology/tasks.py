@@ -173,7 +173,13 @@ def _produce(job: Job, on_progress: Any) -> tuple[str, int, int]:
 
 @shared_task(acks_late=True)
 def run_export(job_id: str) -> dict[str, Any]:
-    """Produce a job's file and ExportRecord; a job already done is left alone."""
+    """Produce a job's file and ExportRecord; a job already done is left alone,
+    and one that another worker runs too (outbox.deliver)."""
+    done = outbox.deliver(TASK_NAME, {"job_id": job_id}, lambda: _export(job_id))
+    return done or {"job_id": job_id, "status": "taken by another worker"}
+
+
+def _export(job_id: str) -> dict[str, Any]:
     try:
         job = load_job(job_id)
     except FileNotFoundError:

@@ -170,7 +170,9 @@ class OutboxMessage(models.Model):
     """A task to publish, written in the business transaction (transactional outbox).
 
     The relay publishes pending rows to Celery after commit and from a beat job, so
-    a broker outage never blocks a request or loses work.
+    a broker outage never blocks a request or loses work; the task marks its row
+    done when its work is recorded, and a sweep publishes again a row that a
+    broker or a killed worker lost (fh_registry.outbox).
     """
 
     task_name = models.CharField(max_length=200)
@@ -179,6 +181,7 @@ class OutboxMessage(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -186,7 +189,13 @@ class OutboxMessage(models.Model):
                 fields=["created_at"],
                 name="outbox_pending_idx",
                 condition=models.Q(published_at__isnull=True),
-            )
+            ),
+            # What the sweep and a starting task look through: the rows not done.
+            models.Index(
+                fields=["published_at"],
+                name="outbox_undone_idx",
+                condition=models.Q(done_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,27 @@
-"""Transactional outbox: tasks are written as rows in the business transaction and
-published to Celery only after commit, so a broker outage never loses work."""
+"""Transactional outbox: tasks are written as rows in the business transaction,
+published to Celery after commit, and marked done by the task when its work is
+recorded, so a broker outage, a lost message or a killed worker delays work and
+never loses it.
+
+A message's life: pending (`published_at` empty) → published by the relay →
+taken by a worker, which holds it while the work runs (`deliver`) → done
+(`done_at`) when the work returned. A message published longer ago than
+OUTBOX_REQUEUE_AFTER_SECONDS that is neither done nor held by a worker was
+lost by the broker or by a killed worker: the sweep (`requeue_stale`) makes it
+pending again. Every outboxed task is idempotent, so a message delivered twice
+is harmless.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.utils import timezone
 
 from fh_registry.models import OutboxMessage
@@ -15,6 +29,21 @@ from fh_registry.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH_SIZE = 100
+SWEEP_BATCH_SIZE = 1000
+# PostgreSQL advisory-lock keys of outbox messages: "OB" in the high bits, the
+# message id below (one bigint key, apart from the two-integer keys of imports).
+_LOCK_BASE = 0x4F42 << 40
+
+T = TypeVar("T")
+
+
+class _AdvisoryLock(Func):
+    """A PostgreSQL advisory-lock function on a message's key, per row."""
+
+    output_field = BooleanField()
+
+    def __init__(self, function: str) -> None:
+        super().__init__(F("pk") + Value(_LOCK_BASE), function=function)
 
 
 def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
@@ -27,10 +56,11 @@ def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
 
 
 def republish(messages: QuerySet[OutboxMessage]) -> int:
-    """Mark published messages as pending again: their work never started (the
-    broker lost them, or a worker died before taking them). The tasks are
-    idempotent, so a message that was only slow is harmless twice."""
-    return messages.filter(published_at__isnull=False).update(published_at=None)
+    """Mark published messages that are not done as pending again, for the
+    relay to publish."""
+    return messages.filter(published_at__isnull=False, done_at__isnull=True).update(
+        published_at=None
+    )
 
 
 def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
@@ -45,7 +75,9 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
     from fh_registry.celery import app  # noqa: PLC0415 - avoid import cycle at startup
 
     with transaction.atomic():
-        pending = OutboxMessage.objects.filter(published_at__isnull=True)
+        pending = OutboxMessage.objects.filter(
+            published_at__isnull=True, done_at__isnull=True
+        )
         if ids is not None:
             pending = pending.filter(pk__in=ids)
         batch = list(
@@ -68,3 +100,91 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
             continue
         published += 1
     return published
+
+
+def deliver(task_name: str, kwargs: dict[str, Any], work: Callable[[], T]) -> T | None:
+    """Do the work that the messages of `task_name` with `kwargs` asked for.
+
+    While `work` runs, the messages are held by a PostgreSQL session lock, which
+    ends with the worker's connection however the worker ends: the sweep leaves
+    a held message alone and publishes again one whose worker died. When `work`
+    returns, its effect is recorded and the messages are marked done. When it
+    raises, they stay for the sweep (the task, idempotent, decides again).
+    Returns None without working when another worker holds them: a message
+    delivered twice (the broker redelivered it, or the sweep was early) runs
+    once at a time. A task sent without the outbox, or again after its work
+    was done, simply runs (and finds its work done).
+    """
+    messages = OutboxMessage.objects.filter(
+        task_name=task_name, kwargs=kwargs, done_at__isnull=True
+    )
+    held = _hold(messages)
+    if held is None:
+        logger.info("outbox: %s %s is being run by another worker", task_name, kwargs)
+        return None
+    try:
+        result = work()
+        OutboxMessage.objects.filter(pk__in=held).update(done_at=timezone.now())
+    finally:
+        _release(held)
+    return result
+
+
+def requeue_stale() -> int:
+    """Make pending again the messages published over OUTBOX_REQUEUE_AFTER_SECONDS
+    ago whose work is neither done nor running (no worker holds it): the broker
+    lost them (a restart without persistence) or the worker that took them was
+    killed. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
+    stale = OutboxMessage.objects.filter(
+        published_at__lt=cutoff, done_at__isnull=True
+    ).order_by("pk")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Held until this transaction ends: a worker starting one of these
+            # now finds it held and leaves it to the publish that follows.
+            free = [
+                pk
+                for pk, unheld in stale.annotate(
+                    unheld=_AdvisoryLock("pg_try_advisory_xact_lock")
+                ).values_list("pk", "unheld")[:SWEEP_BATCH_SIZE]
+                if unheld
+            ]
+        else:  # SQLite runs tasks in-process: nothing is held elsewhere
+            free = list(stale.values_list("pk", flat=True)[:SWEEP_BATCH_SIZE])
+        count = republish(OutboxMessage.objects.filter(pk__in=free))
+    if count:
+        logger.warning("outbox: %s message(s) lost unstarted or unfinished", count)
+    return count
+
+
+def _hold(messages: QuerySet[OutboxMessage]) -> list[int] | None:
+    """Lock the messages for this worker's session: their ids, or None (and
+    nothing held) when another session holds one of them."""
+    if connection.vendor != "postgresql":
+        return list(messages.values_list("pk", flat=True))
+    taken = dict(
+        messages.annotate(taken=_AdvisoryLock("pg_try_advisory_lock")).values_list(
+            "pk", "taken"
+        )
+    )
+    held = [pk for pk, ok in taken.items() if ok]
+    if len(held) < len(taken):
+        _release(held)
+        return None
+    return held
+
+
+def _release(held: list[int]) -> None:
+    """Unlock, also after a failure, which may have been the connection's own."""
+    if connection.vendor != "postgresql" or not held:
+        return
+    try:
+        with transaction.atomic():
+            list(
+                OutboxMessage.objects.filter(pk__in=held)
+                .annotate(released=_AdvisoryLock("pg_advisory_unlock"))
+                .values_list("released", flat=True)
+            )
+    except DatabaseError as error:  # the session, and its locks, are gone already
+        logger.warning("outbox: releasing %s failed: %s", held, error)

@@ -223,8 +223,6 @@ SIMPLE_HISTORY_DATE_INDEX = False
 # Worker processes deciding the rows of a PostgreSQL import (default: one per
 # core, at most 4); 0 decides in the importing process.
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
-# A batch whose published message did not start within this is published again.
-IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=600)
 # Upload bounds: the file as sent, and a workbook unpacked (a zip bomb).
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=100_000_000)
 IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int(
@@ -303,6 +301,10 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An outbox message published this long ago that is neither done nor held by a
+# worker was lost (broker restart, killed worker): the sweep publishes it again
+# (fh_registry.outbox). One merely still queued then arrives twice, harmlessly.
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=600)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
@@ -313,9 +315,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fh_registry.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
-    "requeue-stale-imports": {
-        "task": "screening.imports.tasks.requeue_stale_imports",
-        "schedule": 60.0,
+    "requeue-stale-outbox": {
+        "task": "fh_registry.tasks.requeue_stale_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
     },
     "escalate-overdue-tasks": {
         "task": "followup.tasks.escalate_overdue_tasks",

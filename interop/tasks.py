@@ -86,9 +86,15 @@ def start_bulk_export(*, acting_user: User, since: date | None) -> BulkJob:
 
 @shared_task(acks_late=True)
 def run_bulk_export(job_id: str) -> dict[str, Any]:
-    """Write a job's NDJSON files and ExportRecord; a finished job is left alone.
+    """Write a job's NDJSON files and ExportRecord; a finished job is left alone,
+    and one that another worker runs too (outbox.deliver).
 
     The cohort is the owner's persons in scope at the time the task runs."""
+    done = outbox.deliver(TASK_NAME, {"job_id": job_id}, lambda: _export(job_id))
+    return done or {"job_id": job_id, "status": "taken by another worker"}
+
+
+def _export(job_id: str) -> dict[str, Any]:
     try:
         job = load_job(job_id)
     except FileNotFoundError:

@@ -1,0 +1,127 @@
+"""The outbox's delivery and sweep, for any outboxed task: a message is marked
+done when its work returned; one that a broker or a killed worker lost is
+published again after OUTBOX_REQUEUE_AFTER_SECONDS; one a live worker holds is
+neither run twice at once nor published again."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from fh_registry import outbox
+from fh_registry.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+IMPORT = "screening.imports.tasks.run_import_batch"
+EXPORT = "epidemiology.tasks.run_export"
+T = TypeVar("T")
+
+
+def published(task_name: str, minutes_ago: int, **kwargs: Any) -> OutboxMessage:
+    return OutboxMessage.objects.create(
+        task_name=task_name,
+        kwargs=kwargs,
+        published_at=timezone.now() - timedelta(minutes=minutes_ago),
+        attempts=1,
+    )
+
+
+def elsewhere(call: Callable[[], T]) -> T:
+    """`call` in another thread, so on a database connection (session) of its own,
+    as in another worker."""
+    answer: list[T] = []
+
+    def run() -> None:
+        try:
+            answer.append(call())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert answer, "the other session did not answer"
+    return answer[0]
+
+
+def done(message: OutboxMessage) -> bool:
+    message.refresh_from_db()
+    return message.done_at is not None
+
+
+def pending(message: OutboxMessage) -> bool:
+    message.refresh_from_db()
+    return message.published_at is None
+
+
+def test_messages_lost_unstarted_are_published_again_whatever_their_task() -> None:
+    lost_import = published(IMPORT, minutes_ago=30, batch_id=1)
+    lost_export = published(EXPORT, minutes_ago=11, job_id="a1")
+    fresh = published(IMPORT, minutes_ago=1, batch_id=2)
+
+    assert outbox.requeue_stale() == 2
+
+    assert pending(lost_import)
+    assert pending(lost_export)
+    assert not pending(fresh)
+    assert outbox.requeue_stale() == 0  # pending again: the relay's now
+
+
+def test_work_done_marks_its_message_done_and_it_is_not_swept() -> None:
+    message = published(IMPORT, minutes_ago=30, batch_id=7)
+
+    assert outbox.deliver(IMPORT, {"batch_id": 7}, lambda: "imported") == "imported"
+
+    assert done(message)
+    assert outbox.requeue_stale() == 0
+    # Delivered again (a redelivery, the sweep's early copy): the idempotent
+    # task runs and finds its work done; the message stays done.
+    assert outbox.deliver(IMPORT, {"batch_id": 7}, lambda: "done already")
+    assert done(message)
+
+
+def test_a_message_a_live_worker_holds_is_neither_swept_nor_run_twice() -> None:
+    message = published(IMPORT, minutes_ago=30, batch_id=7)
+    ran: list[str] = []
+
+    def work() -> tuple[int, Any]:
+        ran.append("first")
+        sweep = elsewhere(outbox.requeue_stale)
+        second = elsewhere(
+            lambda: outbox.deliver(IMPORT, {"batch_id": 7}, lambda: ran.append("2nd"))
+        )
+        return sweep, second
+
+    assert outbox.deliver(IMPORT, {"batch_id": 7}, work) == (0, None)
+    assert ran == ["first"]
+    assert done(message)
+
+
+def test_work_that_raised_leaves_its_message_for_the_sweep() -> None:
+    message = published(EXPORT, minutes_ago=30, job_id="b2")
+
+    def work() -> None:
+        raise RuntimeError("the worker's database went away")
+
+    with pytest.raises(RuntimeError):
+        outbox.deliver(EXPORT, {"job_id": "b2"}, work)
+
+    assert not done(message)
+    # No longer held: the sweep, in another worker's session, publishes it again.
+    assert elsewhere(outbox.requeue_stale) == 1
+    assert pending(message)
+
+
+def test_a_task_sent_without_the_outbox_simply_runs() -> None:
+    other = published(IMPORT, minutes_ago=30, batch_id=8)
+
+    assert outbox.deliver(IMPORT, {"batch_id": 9}, lambda: "ran") == "ran"
+
+    assert not done(other)
