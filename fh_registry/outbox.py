@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from fh_registry.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH_SIZE = 100
+ONE_TRY = {"max_retries": 0, "socket_connect_timeout": 1.0}
 SWEEP_BATCH_SIZE = 1000
 # PostgreSQL advisory-lock keys of outbox messages: "OB" in the high bits, the
 # message id below (one bigint key, apart from the two-integer keys of imports).
@@ -89,16 +91,26 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
             published_at=timezone.now(), attempts=F("attempts") + 1
         )
     published = 0
-    for message in batch:
-        try:
-            app.tasks[message.task_name].apply_async(kwargs=message.kwargs, retry=retry)
-        except Exception as error:  # broker down: back to pending, retried later
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                published_at=None, last_error=str(error)[:2000]
-            )
-            logger.warning("outbox publish failed: %s", error)
-            continue
-        published += 1
+    # Without retries, a connection of its own that tries once: through the
+    # pool, kombu would keep reconnecting to a broker that is down for
+    # broker_connection_timeout (some 6 s per upload).
+    with (
+        nullcontext(None)
+        if retry
+        else app.connection_for_write(transport_options=ONE_TRY)
+    ) as connection:
+        for message in batch:
+            try:
+                app.tasks[message.task_name].apply_async(
+                    kwargs=message.kwargs, retry=retry, connection=connection
+                )
+            except Exception as error:  # broker down: back to pending, retried later
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    published_at=None, last_error=str(error)[:2000]
+                )
+                logger.warning("outbox publish failed: %s", error)
+                continue
+            published += 1
     return published
 
 
