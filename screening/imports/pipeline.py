@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -43,6 +50,9 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "screening.imports.tasks.run_import_batch"
 LIVE_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.COMPLETED)
 CHUNK_ROWS = 2000
+# How long a failed batch waits for the database to record that it failed: a
+# restart or a fail-over takes seconds, rarely a minute.
+FAILURE_RECORD_SECONDS = 120
 _LOCK_SPACE = 0x46480  # "FH" + 0x480: advisory-lock namespace of import batches
 
 
@@ -286,16 +296,47 @@ def run_import(
 
 
 def _finish(batch: ImportBatch, user: User, status: str, message: str) -> None:
-    """Record why a batch stopped, after its transaction was rolled back."""
-    _save(
-        batch,
-        user,
-        status=status,
-        message=message[:2000],
-        rows_read=0,
-        rows_imported=0,
-        rows_skipped=0,
-        rows_rejected=0,
-        progress=0,
-        finished_at=timezone.now(),
-    )
+    """Record why a batch stopped, after its transaction was rolled back.
+
+    When the database itself failed (a restart), this waits for it to answer
+    again, up to FAILURE_RECORD_SECONDS: a batch left `running` would keep its
+    file from being sent again.
+    """
+    deadline = time.monotonic() + FAILURE_RECORD_SECONDS
+    pause = 0.25
+    while True:
+        try:
+            _record_stop(batch, user, status, message)
+            return
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block or time.monotonic() > deadline:
+                raise
+            logger.warning(
+                "import batch %s: cannot record the failure yet: %s", batch.pk, error
+            )
+            connection.close()  # the next query connects anew
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+def _record_stop(batch: ImportBatch, user: User, status: str, message: str) -> None:
+    with transaction.atomic():
+        # A run that took the batch over meanwhile (the outbox sweep published
+        # it again while this one waited for the database) is not overwritten.
+        if not _locked(batch.pk):
+            return
+        current = ImportBatch.objects.values_list("status", flat=True).get(pk=batch.pk)
+        if current != ImportStatus.RUNNING:
+            return
+        _save(
+            batch,
+            user,
+            status=status,
+            message=message[:2000],
+            rows_read=0,
+            rows_imported=0,
+            rows_skipped=0,
+            rows_rejected=0,
+            progress=0,
+            finished_at=timezone.now(),
+        )
