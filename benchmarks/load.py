@@ -16,6 +16,7 @@ that a restart loses no queued message), and PostgreSQL
 at DATABASE_URL's server in a database of its own (`--db`, dropped and created
 next to DATABASE_URL's, migrated and seeded with `seed_demo --children`, plus
 `--consented` registered children per practice and the bench's accounts).
+A server that exits on its own is started again, as systemd would, and reported.
 
 The load: `--users` threads in this process (requests), each a person who waits
 about `--think-ms` (0.5x-1.5x) after each request:
@@ -38,9 +39,9 @@ gunicorn would.
 Phase 1 runs `--seconds` steady; phase 2 as long again, with the private Redis
 stopped (SIGTERM) for `--outage-seconds` in the middle, then started again.
 Each prints requests/s and p50/p95/p99 per request kind and overall, and the
-errors by kind: a status other than the expected one (a page answered with a
-redirect to the login or code page is one), a redirect elsewhere than the
-expected page, or no answer within 30 s; phase 2
+errors by kind: a status other than the expected one, a redirect elsewhere than
+the expected page (to the login or code page: the person signs in again), or no
+answer within 30 s; phase 2
 also per window (before, during and after the outage). After each phase it
 waits up to `--drain-seconds` for the outbox to empty and the uploaded files
 to be imported, then counts the lost results: results a client was told were
@@ -157,6 +158,10 @@ class Stack:
     web_port: int = field(default_factory=free_port)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    restarts: list[str] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    done: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base(self) -> str:
@@ -186,21 +191,38 @@ class Stack:
         return env
 
     def spawn(self, name: str, command: list[str]) -> None:
-        with (self.work / f"{name}.log").open("ab") as log:
+        with self.lock, (self.work / f"{name}.log").open("ab") as log:
+            self.commands[name] = command
             self.running[name] = subprocess.Popen(
                 command, cwd=ROOT, env=self.env(), stdout=log, stderr=log
             )
 
     def stop(self, name: str) -> None:
-        process = self.running.pop(name, None)
-        if process is None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        with self.lock:
+            process = self.running.pop(name, None)
+            if process is None:
+                return
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def supervise(self) -> None:
+        """Start again a server that exited on its own, as systemd's
+        Restart=always would; each restart is reported."""
+        while not self.done.wait(1.0):
+            with self.lock:
+                for name in ("gunicorn", "worker", "beat"):
+                    process = self.running.get(name)
+                    if process is None or process.poll() is None:
+                        continue
+                    self.restarts.append(
+                        f"{time.strftime('%H:%M:%S')} {name} exited "
+                        f"({process.returncode}) and was started again"
+                    )
+                    self.spawn(name, self.commands[name])
 
     def start_redis(self) -> None:
         (self.work / "redis").mkdir(exist_ok=True)
@@ -240,6 +262,7 @@ class Stack:
         self.spawn("gunicorn", [str(BIN / "gunicorn"), "fh_registry.wsgi"])
         self.wait_for_web()
         self.wait_for_log("worker", "ready.")
+        threading.Thread(target=self.supervise, daemon=True).start()
 
     def wait_for_web(self) -> None:
         deadline = time.monotonic() + 60
@@ -265,7 +288,19 @@ class Stack:
             time.sleep(0.2)  # starting; bounded by the deadline
         raise SystemExit(f"{name} did not start")
 
+    def cpu_seconds(self) -> dict[str, tuple[int, float]]:
+        """Process id and CPU used so far of gunicorn and of the Celery worker,
+        each with its child processes (Linux /proc): on a shared machine, the
+        cost of a request whatever the waiting for a core added to its latency."""
+        with self.lock:
+            pids = {name: self.running[name].pid for name in ("gunicorn", "worker")}
+        return {
+            name: (pid, sum(map(process_ticks, family(pid))) / CLOCK_TICKS)
+            for name, pid in pids.items()
+        }
+
     def stop_all(self) -> None:
+        self.done.set()
         for name in ("gunicorn", "beat", "worker", "redis"):
             self.stop(name)
 
@@ -288,6 +323,27 @@ class Stack:
             if counted:
                 counts[log.stem] = counted
         return counts, failed_requests
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def family(pid: int) -> list[int]:
+    """A process and its children."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *map(int, children)]
+
+
+def process_ticks(pid: int) -> int:
+    """User + system CPU ticks of one process so far, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 ERROR_MARKS = (
@@ -481,6 +537,13 @@ class TimeUpError(Exception):
     """The phase is over: the person stops."""
 
 
+class SignedOutError(Exception):
+    """A page sent the person to the login or code page: they sign in again."""
+
+
+SIGN_IN_PAGES = ("/accounts/login/", "/accounts/mfa/")
+
+
 @dataclass
 class Recorder:
     """What every client did in one phase (thread-safe)."""
@@ -491,6 +554,7 @@ class Recorder:
     samples: list[Sample] = field(default_factory=list)
     promised: set[str] = field(default_factory=set)  # lab sample ids told saved
     batches: list[int] = field(default_factory=list)  # files answered 202
+    in_files: set[str] = field(default_factory=set)  # the sample ids of those
     conflicts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -507,6 +571,7 @@ class Recorder:
             self.promised.update(sample_ids)
             if batch is not None:
                 self.batches.append(batch)
+                self.in_files.update(sample_ids)
 
     def conflict(self) -> None:
         with self.lock:
@@ -578,6 +643,8 @@ class Browser:
                 + (f" to {target(answer)}" if 300 <= status < 400 else ""),
             )
         )
+        if not ok and target(answer).startswith(SIGN_IN_PAGES):
+            raise SignedOutError
         return answer if ok else None
 
     def follow(self, kind: str, answer: requests.Response | None) -> Any:
@@ -676,15 +743,20 @@ def log_out(browser: Browser) -> None:
 def sessions(
     browser: Browser, account: Account, start: str, kind: str, work: Callable[[], None]
 ) -> None:
-    """Log in, work for about a minute, log out; again until the phase ends."""
+    """Log in, work for about a minute, log out; again until the phase ends. A
+    person sent to the login or code page signs in again, as people do."""
     while True:
-        if not log_in(browser, account, start, kind):
+        try:
+            if not log_in(browser, account, start, kind):
+                browser.http.cookies.clear()
+                browser.think()
+                continue
+            until = time.monotonic() + browser.rng.uniform(*SESSION_S)
+            while time.monotonic() < until:
+                work()
+        except SignedOutError:  # counted once, as that request's error
             browser.http.cookies.clear()
-            browser.think()
             continue
-        until = time.monotonic() + browser.rng.uniform(*SESSION_S)
-        while time.monotonic() < until:
-            work()
         log_out(browser)
 
 
@@ -877,6 +949,8 @@ class Phase:
     drained: dict[str, Any]
     lost: list[str]
     client_failures: list[str]
+    cpu_seconds: dict[str, float | None]  # of gunicorn and the worker in the phase
+    restarts: list[str]  # servers that exited on their own and were started again
 
 
 def crowd(
@@ -971,16 +1045,23 @@ def run_phase(
         )
         for n, person in enumerate(people)
     ]
+    cpu_before = stack.cpu_seconds()
+    restarts_before = len(stack.restarts)
     for thread in threads:
         thread.start()
     window = outage(stack, recorder, args.outage_seconds) if with_outage else None
     for thread in threads:
         thread.join(timeout=max(1.0, recorder.deadline + 60 - time.monotonic()))
+    cpu = {  # None: the process was started again in the phase
+        name: used - cpu_before[name][1] if pid == cpu_before[name][0] else None
+        for name, (pid, used) in stack.cpu_seconds().items()
+    }
     if any(thread.is_alive() for thread in threads):
         failures.append("a client was still running 60 s after the phase ended")
     drained = drain(recorder.batches, args.drain_seconds, began)
     lost = lost_results(recorder.promised)
-    return Phase(name, recorder, window, drained, lost, failures)
+    restarts = stack.restarts[restarts_before:]
+    return Phase(name, recorder, window, drained, lost, failures, cpu, restarts)
 
 
 def load_average() -> str:
@@ -1089,10 +1170,21 @@ def report_phase(phase: Phase) -> None:
         f"(rows whose publish failed and that were relayed later: "
         f"{drained['publish_failures']})"
     )
+    in_files = recorder.in_files.intersection(phase.lost)
     print(
-        f"  results told saved: {len(recorder.promised)}, "
-        f"lost: {len(phase.lost)} {phase.lost[:10]}"
+        f"  results told saved: {len(recorder.promised)}, not in the database: "
+        f"{len(phase.lost)} (of them in files not imported yet: {len(in_files)}) "
+        f"{phase.lost[:5]}"
     )
+    for restart in phase.restarts:
+        print(f"  {restart}")
+    cpu = ", ".join(
+        f"{name} {seconds * 1000 / max(len(samples), 1):.1f} ms"
+        if seconds is not None
+        else f"{name} (started again: not measured)"
+        for name, seconds in phase.cpu_seconds.items()
+    )
+    print(f"  CPU per request: {cpu}")
     for failure in phase.client_failures[:10]:
         print(f"  client fault: {failure}")
 
@@ -1138,6 +1230,8 @@ def verdicts(phases: list[Phase]) -> bool:
     row("lost results: 0", lost, [n == 0 for n in lost])
     done = [phase.drained["done"] for phase in phases]
     row("outbox empty, files imported", done, done)
+    restarts = [len(phase.restarts) for phase in phases]
+    row("servers that exited: 0", restarts, [n == 0 for n in restarts])
     faults = [len(phase.client_failures) for phase in phases]
     row("client faults: 0", faults, [n == 0 for n in faults])
     print(f"\n  {'goal':<34}" + "".join(f"{p.name:>22}" for p in phases))
