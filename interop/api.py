@@ -211,13 +211,12 @@ class BundleApi(FhirApi):
         practice = self._practice(request)
         lang = self.language()
 
-        def known(kind: str, value: str) -> Person | None:
+        def known(kind: str, values: set[str]) -> dict[str, Person]:
             field = "pseudonym" if kind == "pseudonym" else "practice_patient_number"
-            return (
-                Person.objects.for_user(request.user)
-                .filter(practice=practice, **{field: value})
-                .first()
+            persons = Person.objects.for_user(request.user).filter(
+                practice=practice, **{f"{field}__in": values}
             )
+            return {getattr(person, field): person for person in persons}
 
         reading = receiving.read_bundle(_posted_bundle(request), known=known)
         reception = services.receive_bundle(

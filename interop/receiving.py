@@ -1,7 +1,8 @@
 """Reading a posted Bundle: which children, samples, variants and family findings
 it carries, and every problem, entry by entry. Writes nothing.
 
-Each entry is first checked by its `fhir.resources` R4B model; then the elements
+Each entry is first checked where the registry reads it (structure.py: element
+names and datatypes by `fhir.resources`' R4B definitions); then the elements
 the registry takes are read from it. Lipid Observations are grouped into samples
 (one subject, one sample date, one specimen): a sample becomes one row of the
 lab-file pipeline (services.py), so it is checked and stored exactly as a line
@@ -10,7 +11,7 @@ of a lab file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as ModelError
 
-from interop import codes
+from interop import codes, structure
 from interop.outcomes import ERROR, INFORMATION, Issue
 from screening.models import FamilyHistoryCode, GeneticFinding, Person
 
@@ -30,6 +31,13 @@ CONTEXT_TYPES = frozenset(
 )
 TAKEN_TYPES = frozenset({"Patient", "Observation", "FamilyMemberHistory"})
 _CHOLESTEROL_UNITS = (codes.MG_DL, codes.MMOL_L)
+# The element naming the child an Observation or family finding is about.
+_SUBJECT = {"Observation": "subject", "FamilyMemberHistory": "patient"}
+
+#: Finds children of the caller's practice by "pseudonym" or practice patient
+#: "number": those of the values found, by value (outside the caller's scope
+#: reads as not found).
+KnownChildren = Callable[[str, set[str]], dict[str, Person]]
 
 
 @dataclass
@@ -142,12 +150,11 @@ def _day(text: Any) -> date | None:
         return None
 
 
-def read_bundle(bundle: Any, *, known: Callable[[str, str], Person | None]) -> Reading:
+def read_bundle(bundle: Any, *, known: KnownChildren) -> Reading:
     """Read a transaction or batch Bundle.
 
-    `known(kind, value)` finds a child of the caller's practice: by pseudonym
-    ("pseudonym") or by practice patient number ("number"); None if none (or
-    outside the caller's scope, which reads the same).
+    `known(kind, values)` finds children of the caller's practice, asked once
+    for every child the Bundle names by pseudonym or practice patient number.
     """
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         reading = Reading(kind="", entry_count=0)
@@ -176,10 +183,13 @@ def read_bundle(bundle: Any, *, known: Callable[[str, str], Person | None]) -> R
 
 def _model_message(error: ModelError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
+    return _not_valid(".".join(str(part) for part in first["loc"]), first["msg"])
+
+
+def _not_valid(where: str, problem: str) -> str:
     return _("Not a valid FHIR R4 resource: %(where)s: %(problem)s") % {
         "where": where,
-        "problem": first["msg"],
+        "problem": problem,
     }
 
 
@@ -188,13 +198,14 @@ class _Reader:
         self,
         reading: Reading,
         entries: list[Any],
-        known: Callable[[str, str], Person | None],
+        known: KnownChildren,
     ) -> None:
-        self.reading, self.entries, self.known = reading, entries, known
+        self.reading, self.entries, self.find_known = reading, entries, known
         self.resources: dict[int, dict[str, Any]] = {}
         self.by_url: dict[str, int] = {}
         self.children: dict[int, Child] = {}  # by Patient entry
         self.samples: dict[tuple[Any, ...], Sample] = {}
+        self.known: dict[str, dict[str, Person]] = {"pseudonym": {}, "number": {}}
         self.known_children: dict[int, Child] = {}  # by person id
 
     def read(self) -> None:
@@ -205,6 +216,7 @@ class _Reader:
             "Patient": self._patient
         }
         self._each(readers)
+        self._look_up_known()
         self._each(
             {"Observation": self._observation, "FamilyMemberHistory": self._finding}
         )
@@ -251,14 +263,14 @@ class _Reader:
             )
             return
         try:
-            get_fhir_model_class(kind).model_validate(resource)
-        except (ModelError, KeyError, ValueError) as error:
-            message = (
-                _model_message(error)
-                if isinstance(error, ModelError)
-                else _("Not a valid FHIR R4 resource.")
+            structure.check(resource)
+        except structure.StructureProblem as problem:
+            self.reading.refuse(
+                index,
+                "structure",
+                _not_valid(problem.where, problem.message),
+                problem.where,
             )
-            self.reading.refuse(index, "structure", message)
             return
         self.resources[index] = resource
         if kind in CONTEXT_TYPES:
@@ -268,6 +280,27 @@ class _Reader:
             self.by_url[url] = index
         if resource.get("id"):
             self.by_url[f"{kind}/{resource['id']}"] = index
+
+    def _look_up_known(self) -> None:
+        """The children named by pseudonym or patient number, in one query each."""
+        wanted: dict[str, set[str]] = {"pseudonym": set(), "number": set()}
+        for kind, value in self._named_children():
+            wanted[kind].add(value)
+        for kind, values in wanted.items():
+            if values:
+                self.known[kind] = self.find_known(kind, values)
+
+    def _named_children(self) -> Iterator[tuple[str, str]]:
+        for resource in self.resources.values():
+            subject = resource.get(_SUBJECT.get(resource["resourceType"], ""))
+            if not isinstance(subject, dict):
+                continue
+            reference = subject.get("reference")
+            if isinstance(reference, str) and reference.startswith("Patient/"):
+                yield "pseudonym", reference.removeprefix("Patient/")
+            identifier = subject.get("identifier")
+            if isinstance(identifier, dict) and identifier.get("value"):
+                yield "number", str(identifier["value"])
 
     def _patient(self, index: int, resource: dict[str, Any]) -> None:
         number = _patient_number(resource)
@@ -297,7 +330,7 @@ class _Reader:
             if reference in self.by_url and self.by_url[reference] in self.children:
                 return self.children[self.by_url[reference]]
             if reference.startswith("Patient/"):
-                person = self.known("pseudonym", reference.removeprefix("Patient/"))
+                person = self.known["pseudonym"].get(reference.removeprefix("Patient/"))
                 if person is not None:
                     return self._known_child(person, element)
         identifier = subject.get("identifier")
@@ -306,7 +339,7 @@ class _Reader:
             for child in self.children.values():
                 if child.number == value:
                     return child
-            person = self.known("number", value)
+            person = self.known["number"].get(value)
             if person is not None:
                 return self._known_child(person, element)
         raise _Refused(
