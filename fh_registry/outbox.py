@@ -93,7 +93,9 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
     published = 0
     # Without retries, a connection of its own that tries once: through the
     # pool, kombu would keep reconnecting to a broker that is down for
-    # broker_connection_timeout (some 6 s per upload).
+    # broker_connection_timeout (some 6 s per upload). No result is asked for:
+    # outboxed work is read back from the database, and subscribing to a
+    # result retries a result store that is down for some 20 s.
     with (
         nullcontext(None)
         if retry
@@ -102,7 +104,10 @@ def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
         for message in batch:
             try:
                 app.tasks[message.task_name].apply_async(
-                    kwargs=message.kwargs, retry=retry, connection=connection
+                    kwargs=message.kwargs,
+                    retry=retry,
+                    connection=connection,
+                    ignore_result=True,
                 )
             except Exception as error:  # broker down: back to pending, retried later
                 OutboxMessage.objects.filter(pk=message.pk).update(
