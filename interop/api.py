@@ -209,24 +209,19 @@ class BundleApi(FhirApi):
         if not can_import_results(request.user):
             raise exceptions.NotFound
         practice = self._practice(request)
-        lang = self.language()
-
-        def known(kind: str, values: set[str]) -> dict[str, Person]:
-            field = "pseudonym" if kind == "pseudonym" else "practice_patient_number"
-            persons = Person.objects.for_user(request.user).filter(
-                practice=practice, **{f"{field}__in": values}
-            )
-            return {getattr(person, field): person for person in persons}
-
-        reading = receiving.read_bundle(_posted_bundle(request), known=known)
+        reading = receiving.read_bundle(
+            _posted_bundle(request),
+            known=queries.known_children(self.acting_user, practice),
+        )
         reception = services.receive_bundle(
-            acting_user=self.acting_user, practice=practice, reading=reading, lang=lang
+            acting_user=self.acting_user,
+            practice=practice,
+            reading=reading,
+            lang=self.language(),
         )
         if reception.refused:
-            return Response(
-                operation_outcome(reception.issues), status=status.HTTP_400_BAD_REQUEST
-            )
-        return Response(_response_bundle(reception))
+            return Response(reception.outcome(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(reception.response_bundle())
 
     def _practice(self, request: Request) -> Practice:
         practices = visible_practices(request.user)
@@ -269,22 +264,6 @@ def _posted_bundle(request: Request) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError) as error:
         raise exceptions.ParseError(_("The body is not JSON.")) from error
-
-
-def _response_bundle(reception: services.Reception) -> dict[str, Any]:
-    entries = []
-    for answer in reception.answers:
-        response: dict[str, Any] = {"status": answer.status}
-        if answer.location:
-            response["location"] = answer.location
-        if answer.issues:
-            response["outcome"] = operation_outcome(answer.issues)
-        entries.append({"response": response})
-    return {
-        "resourceType": "Bundle",
-        "type": f"{reception.kind}-response",
-        "entry": entries,
-    }
 
 
 def can_bulk_export(user: Any) -> bool:

@@ -7,13 +7,14 @@ Rows are read as named tuples (interop.rows) with `values_list`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import Q, QuerySet
 
+from fh_registry.models import Practice, User
 from followup.models import CareEpisode, EpisodeOutcome
 from interop.rows import (
     AssessmentRow,
@@ -261,3 +262,19 @@ def chunks(persons: QuerySet[Person], size: int) -> Iterator[list[PersonRow]]:
             return
         yield chunk
         last = chunk[-1].pk
+
+
+def known_children(
+    user: User, practice: Practice
+) -> Callable[[str, set[str]], dict[str, Person]]:
+    """What a Bundle's reader asks for (receiving.KnownChildren): the practice's
+    children in the user's scope, by pseudonym or practice patient number."""
+
+    def find(kind: str, values: set[str]) -> dict[str, Person]:
+        field = "pseudonym" if kind == "pseudonym" else "practice_patient_number"
+        persons = Person.objects.for_user(user).filter(
+            practice=practice, **{f"{field}__in": values}
+        )
+        return {getattr(person, field): person for person in persons}
+
+    return find

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +32,14 @@ from django.utils.translation import gettext as _
 
 from fh_registry.models import Practice, User
 from interop import codes
-from interop.outcomes import ERROR, INFORMATION, WARNING, Issue, is_error
+from interop.outcomes import (
+    ERROR,
+    INFORMATION,
+    WARNING,
+    Issue,
+    is_error,
+    operation_outcome,
+)
 from interop.receiving import Child, Reading, Sample
 from interop.resources import analyte_key
 from screening import services as screening
@@ -67,6 +75,27 @@ class Reception:
     issues: list[Issue]
     refused: bool
     batch: ImportBatch | None = None
+
+    def outcome(self) -> dict[str, Any]:
+        """A refused Bundle's answer: one OperationOutcome naming every entry."""
+        return operation_outcome(self.issues)
+
+    def response_bundle(self) -> dict[str, Any]:
+        """The transaction-response or batch-response Bundle: per entry its
+        status, location and OperationOutcome."""
+        entries = []
+        for answer in self.answers:
+            response: dict[str, Any] = {"status": answer.status}
+            if answer.location:
+                response["location"] = answer.location
+            if answer.issues:
+                response["outcome"] = operation_outcome(answer.issues)
+            entries.append({"response": response})
+        return {
+            "resourceType": "Bundle",
+            "type": f"{self.kind}-response",
+            "entry": entries,
+        }
 
 
 @dataclass
