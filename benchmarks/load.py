@@ -942,8 +942,8 @@ def lab_file(rng: random.Random, sample_ids: list[str]) -> bytes:
 class Phase:
     name: str
     recorder: Recorder
-    # Seconds into the phase: Redis stopped, Redis started again.
-    outage: tuple[float, float] | None
+    # The phase's start and end, and Redis stopped and started again in between.
+    marks: list[Mark]
     drained: dict[str, Any]
     lost: list[str]
     client_failures: list[str]
@@ -1008,16 +1008,34 @@ def run_person(
         failures.append(f"{type(error).__name__}: {error}")
 
 
-def outage(stack: Stack, recorder: Recorder, seconds: float) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Mark:
+    """A moment of a phase: when, gunicorn's process id and CPU so far, and the
+    machine's load average (other work on a shared machine shows there)."""
+
+    at: float  # seconds into the phase
+    gunicorn: tuple[int, float]
+    load: float
+
+
+def mark(stack: Stack, recorder: Recorder) -> Mark:
+    return Mark(
+        at=time.monotonic() - recorder.began,
+        gunicorn=stack.cpu_seconds()["gunicorn"],
+        load=os.getloadavg()[0],
+    )
+
+
+def outage(stack: Stack, recorder: Recorder, seconds: float) -> tuple[Mark, Mark]:
     """Stop the private Redis in the middle of the phase, start it again."""
     stop_at = recorder.began + (recorder.seconds - seconds) / 2
     time.sleep(max(0.0, stop_at - time.monotonic()))
-    stopped = time.monotonic()
+    stopped = mark(stack, recorder)
     stack.stop("redis")
-    time.sleep(max(0.0, stopped + seconds - time.monotonic()))
-    restarted = time.monotonic()
+    time.sleep(max(0.0, recorder.began + stopped.at + seconds - time.monotonic()))
+    restarted = mark(stack, recorder)
     stack.start_redis()
-    return stopped - recorder.began, restarted - recorder.began
+    return stopped, restarted
 
 
 def run_phase(
@@ -1045,11 +1063,14 @@ def run_phase(
     ]
     cpu_before = stack.cpu_seconds()
     restarts_before = len(stack.restarts)
+    marks = [mark(stack, recorder)]
     for thread in threads:
         thread.start()
-    window = outage(stack, recorder, args.outage_seconds) if with_outage else None
+    if with_outage:
+        marks += outage(stack, recorder, args.outage_seconds)
     for thread in threads:
         thread.join(timeout=max(1.0, recorder.deadline + 60 - time.monotonic()))
+    marks.append(mark(stack, recorder))
     cpu = {  # None: the process was started again in the phase
         name: used - cpu_before[name][1] if pid == cpu_before[name][0] else None
         for name, (pid, used) in stack.cpu_seconds().items()
@@ -1059,7 +1080,7 @@ def run_phase(
     drained = drain(recorder.batches, args.drain_seconds, began)
     lost = lost_results(recorder.promised)
     restarts = stack.restarts[restarts_before:]
-    return Phase(name, recorder, window, drained, lost, failures, cpu, restarts)
+    return Phase(name, recorder, marks, drained, lost, failures, cpu, restarts)
 
 
 def load_average() -> str:
@@ -1155,8 +1176,8 @@ def report_phase(phase: Phase) -> None:
     for kind in sorted(by_kind):
         print(figures_line(kind, by_kind[kind], recorder.seconds))
     print(figures_line("overall", samples, recorder.seconds))
-    if phase.outage is not None:
-        report_windows(samples, phase.outage, recorder.seconds)
+    if len(phase.marks) == 4:
+        report_windows(samples, phase.marks)
     errors = Counter((s.kind, s.status, s.what) for s in samples if not s.ok)
     for (kind, status, what), count in errors.most_common(20):
         print(f"  error: {count} x {kind}: {what} -> {status or 'no answer'}")
@@ -1187,22 +1208,25 @@ def report_phase(phase: Phase) -> None:
         print(f"  client fault: {failure}")
 
 
-def report_windows(
-    samples: list[Sample], outage: tuple[float, float], seconds: float
-) -> None:
-    stopped, back = outage
-    print(f"  Redis stopped at {stopped:.1f} s, started again at {back:.1f} s:")
-    windows = (
-        ("before the outage", 0.0, stopped),
-        ("Redis stopped", stopped, back),
-        ("after the outage", back, seconds),
+def report_windows(samples: list[Sample], marks: list[Mark]) -> None:
+    """Before, during and after the outage, with gunicorn's CPU per request
+    and the load average at the window's end: whether a slower window cost the
+    registry more or waited for cores that other work took."""
+    print(
+        f"  Redis stopped at {marks[1].at:.1f} s, started again at {marks[2].at:.1f} s:"
     )
-    for label, start, end in windows:
-        inside = [s for s in samples if start <= s.at < end]
+    labels = ("before the outage", "Redis stopped", "after the outage")
+    for label, start, end in zip(labels, marks[:-1], marks[1:], strict=True):
+        inside = [s for s in samples if start.at <= s.at < end.at]
         page_errors = sum(not s.ok for s in inside if is_page(s))
+        cpu = "-"
+        if inside and start.gunicorn[0] == end.gunicorn[0]:
+            used = end.gunicorn[1] - start.gunicorn[1]
+            cpu = f"{used * 1000 / len(inside):.1f} ms"
         print(
-            figures_line(label, inside, max(end - start, 1e-9))
-            + f"  ({page_errors} on pages)"
+            figures_line(label, inside, max(end.at - start.at, 1e-9))
+            + f"  ({page_errors} on pages; gunicorn CPU/request {cpu}, "
+            f"load {end.load:.1f})"
         )
 
 
