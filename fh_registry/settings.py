@@ -382,14 +382,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=0.5, socket_timeout=0.5
     )
-# With a shared cache (Redis) a page reads its session from the cache, written
-# through to the database; a per-process cache could serve a session that was
-# ended in another worker, so then sessions stay in the database alone.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if "redis" in CACHES["default"]["BACKEND"].lower()
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions live in the database alone. A session is security state (sign-in,
+# second factor, sign-out): read through a cache, a sign-out while Redis is down
+# (the cache's delete skipped) would bring the ended session back once Redis
+# returned, and a per-process cache could serve a session another worker ended.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,5 @@
-"""With a Redis CACHE_URL the settings choose Django's Redis cache and cached
-sessions; without one, sessions stay in the database alone."""
+"""With a Redis CACHE_URL the settings choose Django's Redis cache, without one
+a per-process cache; sessions stay in the database either way."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _chosen(cache_url: str | None) -> list[str]:
             REDIS_URL,
             [
                 "fh_registry.cache.DegradingRedisCache",
-                "django.contrib.sessions.backends.cached_db",
+                "django.contrib.sessions.backends.db",
             ],
         ),
         (

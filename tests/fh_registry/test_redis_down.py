@@ -1,8 +1,10 @@
 """Redis unreachable: pages, login and a saved result keep working; the cache
-answers like a miss (fh_registry.cache) and sessions come from the database."""
+answers like a miss (fh_registry.cache) and sessions come from the database. A
+sign-out while Redis is down stays a sign-out when it returns."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -25,11 +27,20 @@ UNREACHABLE = {
 }
 
 
+# The cache of the production profile: Redis (the suite's broker server).
+REACHABLE = {
+    "default": {
+        "BACKEND": "fh_registry.cache.DegradingRedisCache",
+        "LOCATION": os.environ.get("TEST_REDIS_CACHE_URL", "redis://127.0.0.1:6379/13"),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
 @pytest.fixture
 def redis_down(settings: Any) -> None:
     settings.CACHES = UNREACHABLE
     # (Django's setting_changed handler rebuilds the cache connections.)
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 def test_login_page_and_saving_a_result_work_without_redis(
@@ -59,3 +70,25 @@ def test_login_page_and_saving_a_result_work_without_redis(
     assert saved.status_code == 302
     assert LabResult.objects.filter(person=child_a).count() == 1
     assert client.post("/accounts/logout/").status_code == 302
+
+
+def test_a_sign_out_while_redis_is_down_stays_a_sign_out_when_it_returns(
+    cast: Any, child_a: Any, settings: Any
+) -> None:
+    page = f"/screening/children/{child_a.pseudonym}/"
+    settings.CACHES = REACHABLE
+    caches["default"].clear()
+    client = Client()
+    client.post("/accounts/login/", {"username": "ped_a", "password": PASSWORD})
+    assert client.get(page).status_code == 200
+    cookie = client.cookies["sessionid"].value
+
+    settings.CACHES = UNREACHABLE  # Redis stops; the pediatrician signs out
+    assert client.post("/accounts/logout/").status_code == 302
+
+    settings.CACHES = REACHABLE  # Redis is back, holding what it held before
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    answer = replay.get(page)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")
