@@ -563,6 +563,8 @@ def _create_invitations(
             for pk, relative_id, due_by in written
         ],
         acting_user=acting_user,
+        # Keyed by invitations this transaction made: nothing can be there.
+        skip_conflicts=False,
     )
     return sorted(pk for pk, _relative, _due in written)
 

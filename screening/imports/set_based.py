@@ -90,25 +90,32 @@ def insert_rows(
     *,
     acting_user: User | None,
     returning: Sequence[str] = ("id",),
+    skip_conflicts: bool = True,
 ) -> list[tuple[Any, ...]]:
     """Insert `rows` (field attnames to values; a field left out takes its
     default, computed once for the batch) and their history rows, leaving out
-    any row that conflicts with a unique constraint. Returns the `returning`
-    columns of the rows written, in no particular order. PostgreSQL, inside
-    the caller's transaction."""
+    any row that conflicts with a unique constraint (with `skip_conflicts`;
+    without it, for rows that cannot conflict, a conflict is an error and the
+    insert spares the conflict checks). Returns the `returning` columns of the
+    rows written, in no particular order. PostgreSQL, inside the caller's
+    transaction."""
     if not rows:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields}
-    prepared = [
-        None if f.get_internal_type() in _COPIED_AS_THEY_ARE else f.get_db_prep_save
-        for f in fields
+    # Per row, only the fields COPY cannot take as they are go through Django.
+    to_prepare = [
+        (at, f.get_db_prep_save)
+        for at, f in enumerate(fields)
+        if f.get_internal_type() not in _COPIED_AS_THEY_ARE
     ]
     names = [f.attname for f in fields]
+    default_values = [defaults[name] for name in names]
     staged = sql.Identifier(f"staged_{model._meta.db_table}")
     columns = sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor:
+    # (Errors as Django's, e.g. IntegrityError, as from any ORM write.)
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
                 "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} "
@@ -118,18 +125,17 @@ def insert_rows(
         copying = sql.SQL("COPY {} ({}) FROM STDIN").format(staged, columns)
         with cursor.copy(copying) as copy:
             for row in rows:
-                values = [row.get(name, defaults[name]) for name in names]
-                copy.write_row(
-                    [
-                        value if prepare is None else prepare(value, connection)
-                        for value, prepare in zip(values, prepared, strict=True)
-                    ]
-                )
+                values = list(map(row.get, names, default_values))
+                for at, prepare in to_prepare:
+                    values[at] = prepare(values[at], connection)
+                copy.write_row(values)
         insert = sql.SQL(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staged} "
-            "ON CONFLICT DO NOTHING"
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staged}{skip}"
         ).format(
-            table=sql.Identifier(model._meta.db_table), columns=columns, staged=staged
+            table=sql.Identifier(model._meta.db_table),
+            columns=columns,
+            staged=staged,
+            skip=sql.SQL(" ON CONFLICT DO NOTHING" if skip_conflicts else ""),
         )
         cursor.execute(
             with_history(model, insert, returning=returning),

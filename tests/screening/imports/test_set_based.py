@@ -1,5 +1,6 @@
 """Set-based inserts keep the audit: every row written has its "+" history row
-naming the acting user; a row that conflicts is neither written nor recorded."""
+naming the acting user; a row that conflicts is neither written nor recorded,
+or, where no conflict can be, fails the insert whole."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from followup.models import Task, TaskKind, TaskOrigin
 from screening.imports.set_based import insert_rows
@@ -60,3 +62,18 @@ def test_rows_and_their_history_are_written_and_conflicts_skipped(
 
 def test_nothing_to_insert_writes_nothing(coord: Any) -> None:
     assert insert_rows(Task, [], acting_user=coord) == []
+
+
+def test_without_skipping_a_conflict_is_an_error_and_nothing_is_written(
+    coord: Any, child_a: Any
+) -> None:
+    insert_rows(Task, [_task(child_a, "k:1", coord)], acting_user=coord)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(
+            Task,
+            [_task(child_a, "k:2", coord), _task(child_a, "k:1", coord)],
+            acting_user=coord,
+            skip_conflicts=False,
+        )
+    assert sorted(Task.objects.values_list("dedupe_key", flat=True)) == ["k:1"]
+    assert Task.history.count() == 1
