@@ -30,6 +30,8 @@ CONTEXT_TYPES = frozenset(
     {"Specimen", "DiagnosticReport", "Organization", "Practitioner", "ServiceRequest"}
 )
 TAKEN_TYPES = frozenset({"Patient", "Observation", "FamilyMemberHistory"})
+#: Observation statuses whose values are stored; any other is refused.
+STORED_STATUSES = frozenset({"final", "amended", "corrected"})
 _CHOLESTEROL_UNITS = (codes.MG_DL, codes.MMOL_L)
 # The element naming the child an Observation or family finding is about.
 _SUBJECT = {"Observation": "subject", "FamilyMemberHistory": "patient"}
@@ -368,6 +370,20 @@ class _Reader:
         return self.known_children[person.pk]
 
     def _observation(self, index: int, resource: dict[str, Any]) -> None:
+        status = resource.get("status")
+        if status not in STORED_STATUSES:
+            # A preliminary value is not yet the lab's result; a cancelled or
+            # entered-in-error one never was: neither may flag a child.
+            raise _Refused(
+                "business-rule",
+                _(
+                    "Observation status %(status)s: only final results are "
+                    "stored (final, amended or corrected). A result stored "
+                    "earlier and now withdrawn is corrected on the child's page."
+                )
+                % {"status": status or "-"},
+                "status",
+            )
         loinc = _code_in(resource.get("code"), codes.LOINC)
         if loinc == codes.GENETIC_VARIANT_ASSESSMENT:
             self.reading.variants.append(self._variant(index, resource))

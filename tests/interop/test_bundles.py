@@ -341,6 +341,45 @@ def test_a_batch_stores_the_good_samples_and_answers_each_entry(
     assert not LabResult.objects.filter(person=child_a).exists()
 
 
+@pytest.mark.parametrize(
+    "status", ["preliminary", "registered", "cancelled", "entered-in-error", "unknown"]
+)
+def test_only_final_results_are_stored(ped_a: Any, status: str) -> None:
+    transaction = lab_message()
+    transaction["entry"][4]["resource"]["status"] = status  # LDL-C
+
+    refused, outcome = post(ped_a, transaction)
+
+    assert refused == 400
+    assert expressions(outcome)["Bundle.entry[4]"] == ["business-rule"]
+    assert f"Observation status {status}" in outcome["issue"][0]["diagnostics"]
+    assert not LabResult.objects.exists()
+
+    batch = lab_message(kind="batch", number="P-2002")
+    batch["entry"][4]["resource"]["status"] = status
+    done, answer = post(ped_a, batch)
+    assert done == 200
+    statuses = [e["response"]["status"] for e in answer["entry"]]
+    assert statuses == ["201 Created", "200 OK", "201 Created", "201 Created"] + [
+        "400 Bad Request",
+        "201 Created",
+    ]
+    # The final values of the sample are stored, without the refused one.
+    (stored,) = LabResult.objects.all()
+    assert stored.ldl_cholesterol_entered is None
+    assert stored.total_cholesterol_entered is not None
+
+
+@pytest.mark.parametrize("status", ["amended", "corrected"])
+def test_amended_and_corrected_results_are_stored(ped_a: Any, status: str) -> None:
+    bundle = lab_message()
+    for entry in bundle["entry"][2:]:
+        entry["resource"]["status"] = status
+
+    assert post(ped_a, bundle)[0] == 200
+    assert LabResult.objects.count() == 1
+
+
 def test_a_known_child_is_named_by_pseudonym_or_patient_number(
     ped_a: Any, child_a: Person
 ) -> None:
