@@ -10,9 +10,10 @@ up.
 A lab-system key (LabSystemToken) authenticates as the token's own user, so the
 scoped managers and the services' acting user work for it as for anyone. What
 it may call is decided here, because authentication is the one step every DRF
-view runs whatever its permission classes: a view opens an action to lab
-systems by naming it in `lab_system_actions`; every other endpoint, present or
-future, answers them 403.
+view runs whatever its permission classes: a viewset opens an action to lab
+systems by naming it in `lab_system_actions` (a plain API view a method, in
+`lab_system_methods`); every other endpoint, present or future, answers them
+403.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ def _client(request: Request) -> str:
 
 
 def _lab_system_may_call(request: Request) -> bool:
-    """Deny by default: only the actions a view lists in `lab_system_actions`."""
+    """Deny by default: only the actions a viewset lists in `lab_system_actions`,
+    or the methods a plain API view lists in `lab_system_methods`."""
     view = (request.parser_context or {}).get("view")
     action = getattr(view, "action", None)
-    return action is not None and action in getattr(view, "lab_system_actions", ())
+    if action is not None:
+        return action in getattr(view, "lab_system_actions", ())
+    return request.method in getattr(view, "lab_system_methods", ())
 
 
 class GuardedTokenAuthentication(TokenAuthentication):

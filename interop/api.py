@@ -190,8 +190,12 @@ class PatientEverythingApi(FhirApi):
 class BundleApi(FhirApi):
     """`POST /api/v1/fhir/`: a transaction or batch Bundle of lab Observations
     (and Patients for new children of the caller's practice), stored through
-    the lab-file pipeline. Pediatricians and coordinators, as for lab files;
-    `?practice=CODE` names the practice where the caller has several."""
+    the lab-file pipeline. Pediatricians, coordinators and lab systems (their
+    token's practice), as for lab files; `?practice=CODE` names the practice
+    where the caller has several."""
+
+    # A lab system sends its results as Bundles as well as lab files.
+    lab_system_methods = frozenset({"POST"})
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,

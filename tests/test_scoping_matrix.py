@@ -6,8 +6,9 @@ lookup. Every named route of the project must appear here
 (test_every_route_is_in_the_matrix), so a new page or endpoint cannot ship
 without its row. Besides the demo cast, `coord_b` coordinates DEMO-B only, and
 `lab_a` is DEMO-A's lab system: it sends its token to every route, may submit
-lab results and lab files for DEMO-A and read its own imports, and gets a 403
-from every other endpoint; no page takes its token (it is never signed in).
+lab results, lab files and FHIR Bundles for DEMO-A and read its own imports,
+and gets a 403 from every other endpoint; no page takes its token (it is never
+signed in).
 """
 
 from __future__ import annotations
@@ -456,7 +457,8 @@ MATRIX = [
     # in); $everything reads as the persons API; a Bundle of lab results is
     # posted by those who import lab files into their practice; the bulk
     # export is for coordinators and administrators (docs/fhir.md).
-    # A lab token opens nothing but its two doors, the open metadata included.
+    # A lab token opens nothing but its doors for results (the lab-results
+    # API, lab files and Bundles), the open metadata included.
     Row(
         "fhir:metadata",
         lambda o: "/api/v1/fhir/metadata",
@@ -470,7 +472,7 @@ MATRIX = [
     Row(
         "fhir:bundle",
         lambda o: "/api/v1/fhir/?practice=DEMO-A",
-        _api({"ped_a", "coord"}),
+        _api({"ped_a", "coord"}) | {"lab_a": 200},
         method="post",
         body=lambda o: _fhir_lab_bundle(o["child_a"].pseudonym),
     ),

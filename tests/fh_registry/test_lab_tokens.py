@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from fh_registry.models import LabSystemToken, Membership, Role, User
 from screening.imports.pipeline import run_import
 from screening.models import ImportBatch, LabResult, Person
 from tests import personas
+from tests.interop.test_bundles import lab_message
 from tests.personas import lab_client, lab_token
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +191,6 @@ def test_a_result_for_another_practice_s_child_is_not_found(
         ("get", "/api/v1/statistics/"),
         ("get", "/api/v1/fhir/metadata"),
         ("get", "/api/v1/fhir/Patient/{child}/$everything"),
-        ("post", "/api/v1/fhir/?practice=DEMO-A"),
         ("post", "/api/v1/fhir/$export"),
         ("get", "/api/schema/"),
     ],
@@ -344,6 +345,26 @@ def test_the_lab_cannot_import_into_another_practice(
 
     assert response.status_code == 404
     assert not ImportBatch.objects.exists()
+
+
+def test_the_lab_posts_a_fhir_bundle_for_its_practice_only(
+    lab_a: services.IssuedLabToken,
+) -> None:
+    client = lab_client(lab_a.key)
+
+    def post(query: str, number: str) -> Any:
+        return client.post(
+            f"/api/v1/fhir/{query}",
+            json.dumps(lab_message(number=number)),
+            content_type="application/fhir+json",
+        )
+
+    assert post("", "P-3001").status_code == 200  # its one practice, unnamed
+    stored = LabResult.objects.get(person__practice_patient_number="P-3001")
+    assert stored.person.practice.code == "DEMO-A"
+    assert stored.history.get().history_user == lab_a.token.user
+    assert post("?practice=DEMO-B", "P-3002").status_code == 404
+    assert not Person.objects.filter(practice_patient_number="P-3002").exists()
 
 
 def test_the_lab_sees_only_the_imports_it_sent(

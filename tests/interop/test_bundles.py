@@ -360,8 +360,12 @@ def test_only_final_results_are_stored(ped_a: Any, status: str) -> None:
     done, answer = post(ped_a, batch)
     assert done == 200
     statuses = [e["response"]["status"] for e in answer["entry"]]
-    assert statuses == ["201 Created", "200 OK", "201 Created", "201 Created"] + [
-        "400 Bad Request",
+    assert statuses == [
+        "201 Created",  # the child
+        "200 OK",  # the specimen
+        "201 Created",
+        "201 Created",
+        "400 Bad Request",  # LDL-C, not final
         "201 Created",
     ]
     # The final values of the sample are stored, without the refused one.
