@@ -47,10 +47,9 @@ def tasks_for(
     """In-scope tasks matching `filters`, urgent first, then by due date."""
     day = today or timezone.localdate()
     tasks = Task.objects.for_user(user)
-    if filters.status == "active":
-        tasks = tasks.filter(status__in=ACTIVE_STATUSES)
-    elif filters.status and filters.status != "all":
-        tasks = tasks.filter(status=filters.status)
+    statuses = _listed_statuses(filters)
+    if statuses is not None:
+        tasks = tasks.filter(status__in=statuses)
     return (
         _narrowed(tasks, filters, user, day)
         .select_related("person", "practice", "assignee")
@@ -99,11 +98,19 @@ def counts_by_status(
 def matching_count(counts: dict[str, int], filters: QueueFilters) -> int:
     """How many tasks `tasks_for` lists, from the counts per status of the same
     filters: the queue's pager needs no second count of the table."""
+    statuses = _listed_statuses(filters)
+    if statuses is None:
+        return sum(counts.values())
+    return sum(counts.get(status, 0) for status in statuses)
+
+
+def _listed_statuses(filters: QueueFilters) -> tuple[str, ...] | None:
+    """The statuses `filters` lists (None: every status)."""
     if filters.status == "active":
-        return sum(counts[status] for status in ACTIVE_STATUSES)
+        return ACTIVE_STATUSES
     if filters.status and filters.status != "all":
-        return counts.get(filters.status, 0)
-    return sum(counts.values())
+        return (filters.status,)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
