@@ -4,7 +4,6 @@ sign-out while Redis is down stays a sign-out when it returns."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from screening.models import LabResult
+from tests.fh_registry.test_cache import REDIS_URL
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ UNREACHABLE = {
 REACHABLE = {
     "default": {
         "BACKEND": "fh_registry.cache.DegradingRedisCache",
-        "LOCATION": os.environ.get("TEST_REDIS_CACHE_URL", "redis://127.0.0.1:6379/13"),
+        "LOCATION": REDIS_URL,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
