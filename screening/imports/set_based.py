@@ -102,7 +102,6 @@ def insert_rows(
     if not rows:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
     # Per row, only the fields COPY cannot take as they are go through Django.
     to_prepare = [
         (at, f.get_db_prep_save)
@@ -110,7 +109,7 @@ def insert_rows(
         if f.get_internal_type() not in _COPIED_AS_THEY_ARE
     ]
     names = [f.attname for f in fields]
-    default_values = [defaults[name] for name in names]
+    default_values = [f.get_default() for f in fields]
     staged = sql.Identifier(f"staged_{model._meta.db_table}")
     columns = sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     connection.ensure_connection()
