@@ -231,12 +231,12 @@ def head(path: Path, rows: int, target: Path) -> Path:
 
 
 def our_pipeline(path: Path) -> Any:
-    """(a) the command's steps: store + hash, then the fast-path import."""
-    from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415
-    from fh_registry.models import Practice  # noqa: PLC0415
+    """(a) the command's steps: store + hash, then the fast-path import (the
+    demo users exist already: hashing their passwords is start-up)."""
+    from fh_registry.models import Practice, User  # noqa: PLC0415
     from screening.imports.pipeline import run_import, start_import  # noqa: PLC0415
 
-    user = ensure_demo_cast(password="bench")["ped_a"]
+    user = User.objects.get(username="ped_a")
     with path.open("rb") as source:
         started = start_import(
             acting_user=user,
@@ -501,6 +501,9 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     from django.core.management import call_command  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
+    from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415
+
+    ensure_demo_cast(password="bench")
     source = work / "lab.csv"
     generate(source, args.rows)
     compare = head(source, args.compare_rows, work / "compare.csv")

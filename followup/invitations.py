@@ -66,6 +66,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # (A proposed relative found a non-carrier, or affected, by a result of their
 # own needs no letter any more.)
 _AWAITING_RESULT = ("proposed", "invited", "accepted", "tested", "unreachable")
+_AFFECTED = cascade.AFFECTED_OUTCOMES
 
 
 # --- From the database to the planner -------------------------------------------
@@ -276,14 +277,20 @@ def affected_in(assessments: Iterable[Assessment]) -> set[int]:
     """The persons an assessment event concerns for the cascade: those now
     affected, and relatives with an open invitation (their result answers it)."""
     if isinstance(assessments, QuerySet):
-        rows = list(assessments.values_list("person_id", "outcome"))
+        # An import's batch: both questions asked of the database.
+        affected = set(
+            assessments.filter(outcome__in=_AFFECTED).values_list(
+                "person_id", flat=True
+            )
+        )
+        concerned: Any = assessments.values("person_id")
     else:
         rows = [(a.person_id, a.outcome) for a in assessments]
-    affected = {pid for pid, outcome in rows if outcome in cascade.AFFECTED_OUTCOMES}
-    others = {pid for pid, _ in rows} - affected
+        affected = {pid for pid, outcome in rows if outcome in _AFFECTED}
+        concerned = {pid for pid, _ in rows} - affected
     invited = set(
         CascadeInvitation.objects.filter(
-            relative_id__in=others, state__in=_AWAITING_RESULT
+            relative_id__in=concerned, state__in=_AWAITING_RESULT
         ).values_list("relative_id", flat=True)
     )
     return affected | invited

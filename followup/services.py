@@ -121,9 +121,14 @@ class _Flagged:
 def _flagged(assessments: Iterable[Assessment]) -> list[_Flagged]:
     """The assessments that call for follow-up, oldest sample first."""
     if isinstance(assessments, QuerySet):
-        rows: Iterable[tuple[int, int, str, list[str], date]] = assessments.values_list(
-            "pk", "person_id", "outcome", "alerts", "lab_result__sample_date"
-        ).iterator(chunk_size=5000)
+        # An import's batch: most of its assessments need no follow-up.
+        rows: Iterable[tuple[int, int, str, list[str], date]] = (
+            assessments.may_call_for_follow_up()  # type: ignore[attr-defined]
+            .values_list(
+                "pk", "person_id", "outcome", "alerts", "lab_result__sample_date"
+            )
+            .iterator(chunk_size=5000)
+        )
     else:
         rows = (
             (a.pk, a.person_id, a.outcome, a.alerts, a.lab_result.sample_date)

@@ -520,6 +520,13 @@ def calls_for_follow_up(outcome: str, alerts: list[str]) -> bool:
 
 
 class AssessmentQuerySet(PersonRecordQuerySet):
+    def may_call_for_follow_up(self) -> Self:
+        """Those `calls_for_follow_up` could accept: a flagged outcome or any
+        alert (JSON containment is not portable; the function decides)."""
+        return self.filter(
+            models.Q(outcome__in=FOLLOW_UP_OUTCOMES) | ~models.Q(alerts=[])
+        )
+
     def newest_sample_first(self) -> Self:
         """By the assessed sample, newest first; for one sample, the newest
         assessment first. The first of a person's is their current assessment:

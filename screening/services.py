@@ -380,9 +380,24 @@ def check_lab_entry(
     (default: the local date now) is the latest acceptable sample date. Returns
     the entry's panel.
     """
+    panel, _found = checked_lab_entry(
+        entry, person=person, confirm_extreme=confirm_extreme, today=today
+    )
+    return panel
+
+
+def checked_lab_entry(
+    entry: LabEntry,
+    *,
+    person: Person,
+    confirm_extreme: bool = False,
+    today: date | None = None,
+) -> tuple[rules.LipidPanel, tuple[rules.Problem, ...]]:
+    """`check_lab_entry`, returning with the panel its plausibility problems
+    (the warnings and queries a confirmed entry keeps), found once."""
     problems = _shape_problems(entry, person=person, today=today)
     problems += _number_problems(entry)
-    panel = None
+    panel, found = None, ()
     if not problems:
         panel = lab_panel(entry)
         found = rules.check_panel(panel)
@@ -399,12 +414,15 @@ def check_lab_entry(
             errors.setdefault(field, []).append(ValidationError(message, code=code))
         raise ValidationError(errors)
     assert panel is not None
-    return panel
+    return panel, found
 
 
 Problems = list[tuple[str, str, str]]  # field, message, code
 
 
+# Django's choices enums build `.values` anew on every read; these are read per row.
+_UNITS = frozenset(EntryUnit.values)
+_LDL_METHODS = frozenset(LdlMethod.values)
 _SAMPLE_TYPES = frozenset(SampleType.values)
 _LPA_UNITS = frozenset(LpaUnit.values)
 
@@ -413,9 +431,9 @@ def _shape_problems(
     entry: LabEntry, *, person: Person, today: date | None = None
 ) -> Problems:
     problems: Problems = []
-    if entry.unit not in EntryUnit.values:
+    if entry.unit not in _UNITS:
         problems.append(("unit", _("Unit must be mmol/L or mg/dL."), "unit"))
-    if entry.ldl_method not in LdlMethod.values:
+    if entry.ldl_method not in _LDL_METHODS:
         problems.append(
             (
                 "ldl_method",

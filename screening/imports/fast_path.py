@@ -17,7 +17,7 @@ Everything runs inside the pipeline's transaction on Django's own connection
 (`django.db.connection.connection`), so a failure leaves nothing behind.
 
 Foreign keys are checked by PostgreSQL's own per-row triggers, as for every
-other write. Assessments get no history rows: each is its own record.
+other write, statement by statement while the chunks are written. Assessments get no history rows: each is its own record.
 """
 
 from __future__ import annotations
@@ -182,6 +182,10 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
             _insert_all(cursor, accepted, ctx)
             cursor.execute(sql.SQL("TRUNCATE {}").format(accepted))
 
+        # Keys are checked as each chunk is written, while the workers decide
+        # the next, instead of all at once at commit (Django's keys are
+        # deferred); the rest of the transaction keeps the default.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with raw.cursor(name=f"import_rows_{ctx.batch.pk}") as rows:
             rows.itersize = ctx.chunk_rows
             rows.execute(
@@ -198,6 +202,7 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
                 known_numbers=_known_numbers(cursor, stage, ctx),
                 write_chunk=write_chunk,
             )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         # Fresh statistics after a bulk load: without them the planner takes the
         # grown tables for empty and reads the batch back by nested seq scans.
         cursor.execute(

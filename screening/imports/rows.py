@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from screening import rules
 from screening.imports.formats import COLUMNS, NUL_STAND_IN
 from screening.models import LpaUnit, RowErrorKind
-from screening.services import LabEntry, check_lab_entry
+from screening.services import LabEntry, checked_lab_entry
 
 _AT = {name: index for index, name in enumerate(COLUMNS)}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -189,7 +189,12 @@ class _Reader:
 _MISSING = object()
 
 
-def _identity(reader: _Reader) -> tuple[str, str | None, date | None]:
+@lru_cache(maxsize=4)
+def _earliest_birth(today: date) -> date:
+    return rules.anniversary(today, today.year - rules.MAX_AGE_YEARS)
+
+
+def _identity(reader: _Reader, today: date) -> tuple[str, str | None, date | None]:
     patient = reader.required("practice_patient_id")
     if len(patient) > MAX_PATIENT_ID:
         reader.bad(
@@ -199,9 +204,7 @@ def _identity(reader: _Reader) -> tuple[str, str | None, date | None]:
         )
     sex = reader.choice("sex", _SEXES, "F, M")
     born = reader.day("birth_date")
-    if born is not None and born < rules.anniversary(
-        timezone.localdate(), timezone.localdate().year - rules.MAX_AGE_YEARS
-    ):
+    if born is not None and born < _earliest_birth(today):
         reader.bad(
             "birth_date",
             "implausible_birth_date",
@@ -282,9 +285,10 @@ def _refusal(check: Callable[[], object], lang: str) -> ValidationError:
     raise AssertionError(msg)
 
 
-def _warnings(line: int, values: tuple[str, ...], panel: rules.LipidPanel) -> tuple:
+def _warnings(
+    line: int, values: tuple[str, ...], problems: tuple[rules.Problem, ...]
+) -> tuple:
     """Extreme-but-possible values: imported, and listed in the report."""
-    problems = rules.check_panel(panel)
     if not problems:
         return ()
     return tuple(
@@ -324,15 +328,16 @@ def parse_row(
                     ),
                 )
         return reader.issues
-    patient, sex, birth_date = _identity(reader)
+    today = today or timezone.localdate()
+    patient, sex, birth_date = _identity(reader, today)
     entry = _entry(reader)
     if entry is None or sex is None or birth_date is None:
         return reader.issues
 
-    def check() -> rules.LipidPanel:
+    def check() -> tuple[rules.LipidPanel, tuple[rules.Problem, ...]]:
         # Shape, number and plausibility checks exactly as for the form; extreme
         # values need no confirmation here: the lab measured them (see warnings).
-        return check_lab_entry(
+        return checked_lab_entry(
             entry,
             person=cast(Any, _Born(birth_date)),
             confirm_extreme=True,
@@ -340,7 +345,7 @@ def parse_row(
         )
 
     try:
-        panel = check()
+        panel, problems = check()
     except ValidationError:
         _service_issues(reader, check)
         return reader.issues
@@ -351,7 +356,7 @@ def parse_row(
         birth_date=birth_date,
         entry=entry,
         panel=panel,
-        warnings=_warnings(line, values, panel),
+        warnings=_warnings(line, values, problems),
     )
 
 

@@ -141,6 +141,11 @@ class DlcnRuleSet:
         """The LDL-C band limits, highest first."""
         return tuple(threshold for threshold, _ in LDL_BANDS)
 
+    @property
+    def reads_family_history(self) -> bool:
+        """Family findings score points."""
+        return True
+
     def evaluate(self, case: Case) -> Evaluation:
         """Score `case` and classify it (see module docstring)."""
         found = start(case, self)

@@ -22,6 +22,9 @@ _REACHABLE = frozenset({Outcome.POSITIVE, Outcome.DEFINITE, Outcome.REPEAT_NEEDE
 
 
 class Evaluates(Protocol):
+    @property
+    def reads_family_history(self) -> bool: ...
+
     def evaluate(self, case: Case) -> Evaluation: ...
 
 
@@ -30,7 +33,7 @@ def with_family_history_prompt(
 ) -> Evaluation:
     """`evaluation` of `case`, whose family history is not recorded, with the
     prompt to ask where every family finding at once would flag the child."""
-    if evaluation.outcome is not Outcome.NEGATIVE:
+    if evaluation.outcome is not Outcome.NEGATIVE or not ruleset.reads_family_history:
         return evaluation
     supposed = ruleset.evaluate(replace(case, family_history=frozenset(FamilyHistory)))
     if supposed.outcome not in _REACHABLE:

@@ -75,6 +75,11 @@ class SimonBroomeRuleSet:
         """TC and LDL-C limits of lipid criterion L."""
         return (self.tc_limit, self.ldl_limit)
 
+    @property
+    def reads_family_history(self) -> bool:
+        """Family findings make "possible FH" (and relatives' xanthoma, definite)."""
+        return True
+
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g with Simon Broome's criteria.
 

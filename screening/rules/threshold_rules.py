@@ -85,6 +85,11 @@ class ThresholdRuleSet:
         """Every threshold, in source order."""
         return tuple(criterion.threshold for criterion in self.criteria)
 
+    @property
+    def reads_family_history(self) -> bool:
+        """Whether a family finding can change an outcome (a criterion needs one)."""
+        return any(criterion.family for criterion in self.criteria)
+
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g."""
         found = start(case, self)

@@ -121,3 +121,27 @@ def test_never_raises_on_arbitrary_numbers(
     assert result.outcome in Outcome
     assert all(result.reasons_text("en"))
     assert all(result.reasons_text("de"))
+
+
+@settings(max_examples=400)
+@given(rulesets, ldl_mmol, st.sampled_from(list(Unit)), ages, families)
+def test_a_ruleset_that_reads_no_family_history_ignores_it(
+    ruleset_id, ldl, unit, age, family
+):
+    """`reads_family_history` False lets the family-history prompt skip its
+    second evaluation: it must then be true that no finding changes anything."""
+    rules = get_ruleset(ruleset_id)
+    value = (
+        ldl if unit is Unit.MMOL_L else to_mg_dl(ldl, Unit.MMOL_L, Analyte.CHOLESTEROL)
+    )
+    without = rules.evaluate(case(value, unit, age, frozenset()))
+    with_family = rules.evaluate(case(value, unit, age, family))
+    if not rules.reads_family_history:
+        assert with_family == without
+
+
+def test_which_rulesets_read_family_history():
+    reading = {rs.id for rs in RULESETS.values() if rs.reads_family_history}
+    # VRONI decides on LDL-C alone; EAS criterion B, Simon Broome and DLCN
+    # count family findings.
+    assert reading == set(RULESETS) - {"vroni"}
