@@ -26,7 +26,7 @@ Pure Python, no Django: the registry feeds it families from the database, the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -195,26 +195,23 @@ def _carried_variants(family: _Family) -> tuple[dict[str, str], set[str]]:
     return carried, obligate
 
 
-def _components(members: Mapping[str, Member]) -> dict[str, int]:
-    """Which family (connected pedigree) each member belongs to."""
-    links: dict[str, set[str]] = {pid: set() for pid in members}
-    for m in members.values():
-        for parent in (m.mother, m.father):
-            if parent is not None:
-                links[m.id].add(parent)
-                links[parent].add(m.id)
+def _components(family: _Family) -> dict[str, int]:
+    """Which family (connected pedigree) each member belongs to: a walk over
+    parent and child links, numbering each connected part by its first member."""
+    members, children = family.members, family.children
     component: dict[str, int] = {}
-    for start in members:
+    for label, start in enumerate(members):
         if start in component:
             continue
-        label = len(component)
+        component[start] = label
         stack = [start]
         while stack:
             pid = stack.pop()
-            if pid in component:
-                continue
-            component[pid] = label
-            stack.extend(links[pid] - component.keys())
+            m = members[pid]
+            for other in (m.mother, m.father, *children.get(pid, ())):
+                if other is not None and other not in component:
+                    component[other] = label
+                    stack.append(other)
     return component
 
 
@@ -246,7 +243,7 @@ class _Planner:
         self.family = family
         self.members = family.members
         self.carried, self.obligate = _carried_variants(family)
-        self.component = _components(family.members)
+        self.component = _components(family)
         self.with_variant = {self.component[pid] for pid in self.carried}
         # Per invitee, the best offer so far: (rank of rule 5, affected's order).
         self.best: dict[str, tuple[tuple[int, int], Invitation]] = {}

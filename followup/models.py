@@ -166,6 +166,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tasks",
+        db_index=False,  # a partial index (Meta): most tasks have no episode
     )
     kind = models.CharField(max_length=30, choices=TaskKind.choices)
     due_date = models.DateField()
@@ -181,6 +182,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index (Meta): most tasks wait unassigned
     )
     origin = models.CharField(max_length=10, choices=TaskOrigin.choices)
     # What created the task, for tasks made by events and jobs ("pathway:12:
@@ -207,7 +209,14 @@ class Task(models.Model):
     # only slow every write of the queue.
     history = HistoricalRecords(
         excluded_fields=["reminded_on"],
-        no_db_index=["person", "practice", "episode", "assignee", "dedupe_key"],
+        no_db_index=[
+            "person",
+            "practice",
+            "episode",
+            "assignee",
+            "created_by",
+            "dedupe_key",
+        ],
     )
 
     class Meta:
@@ -233,6 +242,18 @@ class Task(models.Model):
                 fields=["due_date"],
                 condition=Q(status__in=["open", "claimed"]),
                 name="task_active_due_idx",
+            ),
+            # Lookups by assignee or episode name one; the many tasks without
+            # one (invitations, unassigned work) stay out of these indexes.
+            models.Index(
+                fields=["assignee"],
+                condition=Q(assignee__isnull=False),
+                name="task_assignee_idx",
+            ),
+            models.Index(
+                fields=["episode"],
+                condition=Q(episode__isnull=False),
+                name="task_episode_idx",
             ),
         ]
         constraints = [
