@@ -201,10 +201,11 @@ def build(families: int, affected_share: float, seed: int = 2026) -> Built:
             results.append(result(built[n]["child0"], "carrier", "vus"))
     GeneticResult.objects.bulk_create(results, batch_size=5000)
     CascadeInvitation.objects.bulk_create(invited, batch_size=5000)
-    # A registry's tables have planner statistics; freshly bulk-loaded ones do
-    # not until autovacuum comes by (the first read would time a bad plan).
+    # A registry's tables are vacuumed and have planner statistics; freshly
+    # bulk-loaded ones are not until autovacuum comes by, which would then run
+    # beside the measurements (and the first read would time a bad plan).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     return Built(built, affected, total)
 
 
@@ -300,9 +301,6 @@ def run(args: argparse.Namespace) -> None:
         f"  {built.persons:,} persons, {len(built.affected):,} families with an "
         "index case\n"
     )
-    # The statistics autovacuum would give the planner after such a load.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     sample = built.affected[: args.naive_families]
     naive_s, naive_plans = timed(
         f"(a) naive ORM walk, {len(sample):,} families",

@@ -498,6 +498,11 @@ def plan_all(*, acting_user: User | None = None) -> list[int]:
     create the new invitations with a task each), in one set-based pass.
     Returns the ids of the invitations created. Idempotent: run again, it
     creates nothing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Whole-table reads and bulk inserts: compiling them costs more
+            # than it saves (as for the import and the statistics).
+            cursor.execute("SET LOCAL jit = off")
     linked = _linked_persons()
     families = registry_families(linked)
     settle: dict[int, str] = {}
