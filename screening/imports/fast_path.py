@@ -17,13 +17,13 @@ Everything runs inside the pipeline's transaction on Django's own connection
 (`django.db.connection.connection`), so a failure leaves nothing behind.
 
 Foreign keys are checked by PostgreSQL's own per-row triggers, as for every
-other write, statement by statement while the chunks are written. Assessments get no history rows: each is its own record.
+other write, statement by statement while the chunks are written. Assessments
+get no history rows: each is its own record.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import threading
@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 import billiard
+import orjson
 from django.conf import settings
 from django.db import connection
 from psycopg import sql
@@ -100,13 +101,18 @@ _ACCEPTED = (
     ("reason_codes", "text"),
     ("inputs", "text"),
 )
-_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dump(value: Any) -> str:
+    """JSON text of an assessment's lists (reasons, inputs) for COPY: orjson
+    writes each row's about 1 KB of reasons ten times faster than json."""
+    return orjson.dumps(value).decode()
 
 
 @lru_cache(maxsize=8192)
 def _dump_texts(texts: tuple[str, ...]) -> str:
-    """JSON of a list of texts; reasons and alerts repeat across rows."""
-    return _DUMP(texts)
+    """JSON of a list of texts; alerts repeat across rows."""
+    return _dump(texts)
 
 
 # Persons new to the registry, in file order of their first accepted row.
@@ -481,8 +487,8 @@ def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:
         found["ldl_mmol_l"],
         found["ldl_source"],
         found["score"],
-        _DUMP(found["reason_codes"]),
-        _DUMP(found["inputs"]),
+        _dump(found["reason_codes"]),
+        _dump(found["inputs"]),
     )
 
 
