@@ -397,7 +397,8 @@ def checked_lab_entry(
     (the warnings and queries a confirmed entry keeps), found once."""
     problems = _shape_problems(entry, person=person, today=today)
     problems += _number_problems(entry)
-    panel, found = None, ()
+    panel = None
+    found: tuple[rules.Problem, ...] = ()
     if not problems:
         panel = lab_panel(entry)
         found = rules.check_panel(panel)

@@ -29,6 +29,7 @@ from screening.rules.assessment import (
     evaluation,
     start,
 )
+from screening.rules.family_prompt import supposing_every_finding
 from screening.rules.ldl import why_no_ldl
 from screening.rules.types import (
     Case,
@@ -141,10 +142,9 @@ class DlcnRuleSet:
         """The LDL-C band limits, highest first."""
         return tuple(threshold for threshold, _ in LDL_BANDS)
 
-    @property
-    def reads_family_history(self) -> bool:
+    def criterion_with_family(self, case: Case, evaluation: Evaluation) -> str | None:
         """Family findings score points."""
-        return True
+        return supposing_every_finding(self, case)
 
     def evaluate(self, case: Case) -> Evaluation:
         """Score `case` and classify it (see module docstring)."""

@@ -22,23 +22,34 @@ _REACHABLE = frozenset({Outcome.POSITIVE, Outcome.DEFINITE, Outcome.REPEAT_NEEDE
 
 
 class Evaluates(Protocol):
-    @property
-    def reads_family_history(self) -> bool: ...
-
     def evaluate(self, case: Case) -> Evaluation: ...
 
 
+class AnswersFamilyPrompt(Evaluates, Protocol):
+    def criterion_with_family(self, case: Case, evaluation: Evaluation) -> str | None:
+        """The criterion that every family finding at once would meet for
+        `case`, whose `evaluation` is negative; None if none would flag it."""
+        ...
+
+
+def supposing_every_finding(ruleset: Evaluates, case: Case) -> str | None:
+    """`criterion_with_family` by evaluating `case` once more with every family
+    finding: right for any rule set."""
+    supposed = ruleset.evaluate(replace(case, family_history=frozenset(FamilyHistory)))
+    return supposed.criterion if supposed.outcome in _REACHABLE else None
+
+
 def with_family_history_prompt(
-    ruleset: Evaluates, case: Case, evaluation: Evaluation
+    ruleset: AnswersFamilyPrompt, case: Case, evaluation: Evaluation
 ) -> Evaluation:
     """`evaluation` of `case`, whose family history is not recorded, with the
     prompt to ask where every family finding at once would flag the child."""
-    if evaluation.outcome is not Outcome.NEGATIVE or not ruleset.reads_family_history:
+    if evaluation.outcome is not Outcome.NEGATIVE:
         return evaluation
-    supposed = ruleset.evaluate(replace(case, family_history=frozenset(FamilyHistory)))
-    if supposed.outcome not in _REACHABLE:
+    criterion = ruleset.criterion_with_family(case, evaluation)
+    if criterion is None:
         return evaluation
-    reason = Reason(FAMILY_HISTORY_UNKNOWN, (("criterion", supposed.criterion),))
+    reason = Reason(FAMILY_HISTORY_UNKNOWN, (("criterion", criterion),))
     return replace(
         evaluation,
         alerts=(*evaluation.alerts, FAMILY_HISTORY_UNKNOWN),

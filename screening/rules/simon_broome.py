@@ -30,6 +30,7 @@ from screening.rules.assessment import (
     needs_direct_ldl,
     start,
 )
+from screening.rules.family_prompt import supposing_every_finding
 from screening.rules.reasons import Params
 from screening.rules.types import (
     Case,
@@ -75,10 +76,9 @@ class SimonBroomeRuleSet:
         """TC and LDL-C limits of lipid criterion L."""
         return (self.tc_limit, self.ldl_limit)
 
-    @property
-    def reads_family_history(self) -> bool:
+    def criterion_with_family(self, case: Case, evaluation: Evaluation) -> str | None:
         """Family findings make "possible FH" (and relatives' xanthoma, definite)."""
-        return True
+        return supposing_every_finding(self, case)
 
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g with Simon Broome's criteria.

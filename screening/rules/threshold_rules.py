@@ -85,10 +85,15 @@ class ThresholdRuleSet:
         """Every threshold, in source order."""
         return tuple(criterion.threshold for criterion in self.criteria)
 
-    @property
-    def reads_family_history(self) -> bool:
-        """Whether a family finding can change an outcome (a criterion needs one)."""
-        return any(criterion.family for criterion in self.criteria)
+    def criterion_with_family(self, case: Case, evaluation: Evaluation) -> str | None:
+        """Read off the negative `evaluation`, without evaluating again: it
+        names every criterion in source order, and family findings change
+        only those whose LDL-C is met but whose finding is missing; the first
+        of them would give `positive` (tested against evaluating again)."""
+        for reason in evaluation.reasons:
+            if reason.code == "criterion_not_met_family":
+                return str(dict(reason.params)["criterion"])
+        return None
 
     def evaluate(self, case: Case) -> Evaluation:
         """Classify `case` by DOMAIN §3g."""

@@ -19,6 +19,7 @@ from screening.rules import (
     VariantClass,
     get_ruleset,
 )
+from screening.rules.family_prompt import supposing_every_finding
 from screening.rules.units import Analyte, to_mg_dl, to_mmol_l
 
 MMOL_RULESETS = [
@@ -123,25 +124,47 @@ def test_never_raises_on_arbitrary_numbers(
     assert all(result.reasons_text("de"))
 
 
-@settings(max_examples=400)
-@given(rulesets, ldl_mmol, st.sampled_from(list(Unit)), ages, families)
-def test_a_ruleset_that_reads_no_family_history_ignores_it(
-    ruleset_id, ldl, unit, age, family
+# Around the paediatric cut-offs, where a family finding decides.
+ldl_near_cut_offs = st.decimals(min_value="2.5", max_value="6", places=2)
+
+
+@settings(max_examples=600)
+@given(
+    rulesets,
+    ldl_mmol | ldl_near_cut_offs,
+    st.sampled_from(list(Unit)),
+    ages,
+    st.none() | ldl_near_cut_offs,
+)
+def test_the_family_prompt_names_what_evaluating_again_would(
+    ruleset_id, ldl, unit, age, earlier
 ):
-    """`reads_family_history` False lets the family-history prompt skip its
-    second evaluation: it must then be true that no finding changes anything."""
+    """A rule set may answer the family-history prompt without evaluating the
+    case again (threshold rule sets read it off their negative evaluation): it
+    must name the same criterion as evaluating again with every finding."""
     rules = get_ruleset(ruleset_id)
-    value = (
-        ldl if unit is Unit.MMOL_L else to_mg_dl(ldl, Unit.MMOL_L, Analyte.CHOLESTEROL)
-    )
-    without = rules.evaluate(case(value, unit, age, frozenset()))
-    with_family = rules.evaluate(case(value, unit, age, family))
-    if not rules.reads_family_history:
-        assert with_family == without
+
+    def entered(value):
+        if value is None or unit is Unit.MMOL_L:
+            return value
+        return to_mg_dl(value, Unit.MMOL_L, Analyte.CHOLESTEROL)
+
+    unknown_family = case(entered(ldl), unit, age, frozenset(), entered(earlier))
+    evaluation = rules.evaluate(unknown_family)
+    if evaluation.outcome is not Outcome.NEGATIVE:
+        return
+    assert rules.criterion_with_family(
+        unknown_family, evaluation
+    ) == supposing_every_finding(rules, unknown_family)
 
 
-def test_which_rulesets_read_family_history():
-    reading = {rs.id for rs in RULESETS.values() if rs.reads_family_history}
-    # VRONI decides on LDL-C alone; EAS criterion B, Simon Broome and DLCN
-    # count family findings.
-    assert reading == set(RULESETS) - {"vroni"}
+def test_the_family_prompt_names_the_criterion_a_finding_would_meet():
+    """EAS 2026: 4.0 mmol/L misses A (> 4.5) and meets B's LDL-C (> 3.5) without
+    its family finding; VRONI decides on LDL-C alone (3.0 < 3.36)."""
+    for ruleset_id, ldl, expected in (("eas2026", "4.0", "B"), ("vroni", "3.0", None)):
+        rules = get_ruleset(ruleset_id)
+        unknown_family = case(Decimal(ldl), Unit.MMOL_L, Decimal("10"), frozenset())
+        evaluation = rules.evaluate(unknown_family)
+        assert evaluation.outcome is Outcome.NEGATIVE
+        assert rules.criterion_with_family(unknown_family, evaluation) == expected
+        assert supposing_every_finding(rules, unknown_family) == expected
