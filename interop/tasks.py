@@ -22,7 +22,6 @@ from django.utils import timezone
 from epidemiology.models import ExportChannel
 from fh_registry import job_files, outbox
 from fh_registry.models import User
-from interop import bulk
 from screening.models import Person
 
 logger = logging.getLogger(__name__)
@@ -95,6 +94,10 @@ def run_bulk_export(job_id: str) -> dict[str, Any]:
 
 
 def _export(job_id: str) -> dict[str, Any]:
+    # The writer reads through pandas and fhir.resources (some 100 MB): loaded
+    # by the job that needs it, not by every process that registers the task.
+    from interop import bulk  # noqa: PLC0415
+
     try:
         job = load_job(job_id)
     except FileNotFoundError:
