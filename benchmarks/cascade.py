@@ -283,7 +283,6 @@ def run(args: argparse.Namespace) -> None:
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
 
     from followup import cascade, invitations  # noqa: PLC0415
     from followup.models import CascadeInvitation, Task  # noqa: PLC0415
