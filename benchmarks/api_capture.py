@@ -43,26 +43,17 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-import psycopg
+from benchmarks import bench_db
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The server the docstring names, not DATABASE_URL's: server_env() fixes it too.
+ADMIN: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DB_NAME = "fh_bench_api"
 PORT = 8765
 TIME_CAP_S = 120.0
 WRK_SCRIPTS = ROOT / "benchmarks" / "wrk"
-
-
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def server_env() -> dict[str, str]:
@@ -400,7 +391,7 @@ def main() -> None:
     args = parser.parse_args()
     use_wrk = args.wrk_seconds > 0 and shutil.which("wrk") is not None
 
-    recreate_database()
+    bench_db.recreate_database(ADMIN, DB_NAME)
     wrk_capture: dict[str, float] | None = None
     wrk_page: dict[str, float] | None = None
     try:
@@ -453,7 +444,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     finally:
-        drop_database()
+        bench_db.recreate_database(ADMIN, DB_NAME, drop_only=True)
 
     print(
         f"gunicorn {args.workers} workers, {args.clients} clients, PostgreSQL, loopback"

@@ -51,8 +51,7 @@ from typing import Any
 sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import environ
-import psycopg
+from benchmarks import bench_db
 
 GOAL_SECONDS = 10.0
 VARIANT = "c.2312-3C>A"
@@ -86,27 +85,6 @@ class Built:
     families: list[dict[str, int]]  # role -> person pk
     affected: list[int]  # index of families with an index case
     persons: int
-
-
-def admin_params() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    config = environ.Env.db_url_config(url)
-    return {
-        "host": config.get("HOST") or "127.0.0.1",
-        "port": config.get("PORT") or 5432,
-        "user": config.get("USER") or "postgres",
-        "password": config.get("PASSWORD") or None,
-        "dbname": "postgres",
-    }
-
-
-def recreate_database(params: dict[str, Any], name: str, *, drop_only: bool) -> None:
-    with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {name}")
 
 
 def timed(label: str, run: Callable[[], Any]) -> tuple[float, Any]:
@@ -352,14 +330,9 @@ def main() -> None:
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
-    params = admin_params()
-    recreate_database(params, args.db, drop_only=False)
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    os.environ["DATABASE_URL"] = (
-        f"postgres://{config.get('USER') or ''}"
-        f"{':' + config['PASSWORD'] if config.get('PASSWORD') else ''}@"
-        f"{config.get('HOST') or ''}:{config.get('PORT') or 5432}/{args.db}"
-    )
+    params = bench_db.admin_params()
+    bench_db.recreate_database(params, args.db)
+    os.environ["DATABASE_URL"] = bench_db.database_url(args.db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fh_registry.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="fh-bench-cascade-")
@@ -370,7 +343,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep_db:
-            recreate_database(params, args.db, drop_only=True)
+            bench_db.recreate_database(params, args.db, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -44,39 +44,14 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from multiprocessing import get_context
-from typing import Any
 
-import environ
-import psycopg
+from benchmarks import bench_db
 
 GOAL_PER_S = 100.0
 
 
-def admin_params() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    config = environ.Env.db_url_config(url)
-    return {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-
-
-def recreate_database(params: dict[str, Any], name: str, *, drop: bool = False) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(params: dict[str, Any], name: str) -> None:
-    user = params.get("user") or ""
-    password = f":{params['password']}" if params.get("password") else ""
-    host, port = params.get("host") or "127.0.0.1", params.get("port") or 5432
-    os.environ["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{name}"
+def setup_django(name: str) -> None:
+    os.environ["DATABASE_URL"] = bench_db.database_url(name)
     os.environ["DJANGO_SETTINGS_MODULE"] = "fh_registry.settings"
     os.environ["DJANGO_ENV"] = "local"
     os.environ["DEBUG"] = "false"
@@ -250,9 +225,9 @@ def main() -> None:
     parser.add_argument("--db", default="fh_bench_letters")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
-    params = admin_params()
-    recreate_database(params, args.db)
-    setup_django(params, args.db)
+    params = bench_db.admin_params()
+    bench_db.recreate_database(params, args.db)
+    setup_django(args.db)
     try:
         run(args)
     finally:
@@ -260,7 +235,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep_db:
-            recreate_database(params, args.db, drop=True)
+            bench_db.recreate_database(params, args.db, drop_only=True)
 
 
 def run(args: argparse.Namespace) -> None:

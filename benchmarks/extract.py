@@ -23,41 +23,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-# benchmarks/queue.py would shadow the standard library's queue (psycopg uses it).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
+# The project, not this folder, heads sys.path: benchmarks/queue.py would
+# shadow the standard library's queue (psycopg uses it).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import environ
 import psycopg
+
+from benchmarks import bench_db
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "fh_bench_extract"
 PRACTICES = 60
 
 
-def admin_params() -> dict[str, Any]:
-    url = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    return {
-        "host": url.get("HOST") or None,
-        "port": url.get("PORT") or None,
-        "user": url.get("USER") or None,
-        "password": url.get("PASSWORD") or None,
-    }
-
-
-def bench_url() -> str:
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    return f"{base}/{BENCH_DB}"
-
-
-def recreate_database(*, drop_only: bool = False) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin_params()) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
 def manage(*arguments: str, **run: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": bench_url(), "DJANGO_ENV": "test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_db.database_url(BENCH_DB),
+        "DJANGO_ENV": "test",
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=ROOT,
@@ -115,9 +99,9 @@ Practice.objects.bulk_create(
 """
 
 
-def seed(rows: int) -> None:
+def seed(rows: int, params: dict[str, Any]) -> None:
     manage("shell", "-c", CAST.replace("PRACTICES", str(PRACTICES)))
-    with psycopg.connect(dbname=BENCH_DB, autocommit=True, **admin_params()) as db:
+    with psycopg.connect(dbname=BENCH_DB, autocommit=True, **params) as db:
         db.execute(SEED.format(rows=rows, practices=PRACTICES))
 
 
@@ -127,11 +111,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    recreate_database()
+    params = bench_db.admin_params()
+    bench_db.recreate_database(params, BENCH_DB)
     try:
         manage("migrate", "-v0")
         started = time.perf_counter()
-        seed(args.rows)
+        seed(args.rows, params)
         print(f"seeded {args.rows:,} children in {time.perf_counter() - started:.1f} s")
         with tempfile.TemporaryDirectory() as folder:
             output = Path(folder) / "extract.parquet"
@@ -151,7 +136,7 @@ def main() -> None:
         )
     finally:
         if not args.keep:
-            recreate_database(drop_only=True)
+            bench_db.recreate_database(params, BENCH_DB, drop_only=True)
 
 
 if __name__ == "__main__":

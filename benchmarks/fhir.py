@@ -41,11 +41,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-# benchmarks/queue.py would shadow the standard library's queue (psycopg uses it).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
+# The project, not this folder, heads sys.path: benchmarks/queue.py would
+# shadow the standard library's queue (psycopg uses it).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import environ
 import psycopg
+
+from benchmarks import bench_db
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "fh_bench_fhir"
@@ -54,32 +56,10 @@ EXPORT_GOAL = 20_000  # resources/s
 IMPORT_GOAL = 5_000  # Observations/s
 
 
-def admin_params() -> dict[str, Any]:
-    url = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    return {
-        "host": url.get("HOST") or None,
-        "port": url.get("PORT") or None,
-        "user": url.get("USER") or None,
-        "password": url.get("PASSWORD") or None,
-    }
-
-
-def bench_url() -> str:
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    return f"{base}/{BENCH_DB}"
-
-
-def recreate_database(*, drop_only: bool = False) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin_params()) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
 def manage(*arguments: str, **run: Any) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "DATABASE_URL": bench_url(),
+        "DATABASE_URL": bench_db.database_url(BENCH_DB),
         "DJANGO_ENV": "test",
         "LANGUAGE_CODE": "en",
         "ALLOWED_HOSTS": "testserver",
@@ -154,9 +134,9 @@ ANALYZE;
 """
 
 
-def seed(children: int) -> None:
+def seed(children: int, params: dict[str, Any]) -> None:
     manage("shell", "-c", CAST.replace("PRACTICES", str(PRACTICES)))
-    with psycopg.connect(dbname=BENCH_DB, autocommit=True, **admin_params()) as db:
+    with psycopg.connect(dbname=BENCH_DB, autocommit=True, **params) as db:
         db.execute(SEED.format(children=children, practices=PRACTICES))
 
 
@@ -346,11 +326,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    recreate_database()
+    params = bench_db.admin_params()
+    bench_db.recreate_database(params, BENCH_DB)
     try:
         manage("migrate", "-v0")
         started = time.perf_counter()
-        seed(args.children)
+        seed(args.children, params)
         seconds = time.perf_counter() - started
         print(f"seeded {args.children:,} children in {seconds:.1f} s")
         run_export(args.children)
@@ -359,7 +340,7 @@ def main() -> None:
             run_import(args.observations, media)
     finally:
         if not args.keep:
-            recreate_database(drop_only=True)
+            bench_db.recreate_database(params, BENCH_DB, drop_only=True)
 
 
 if __name__ == "__main__":

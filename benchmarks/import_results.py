@@ -43,8 +43,9 @@ from typing import Any
 # benchmarks/queue.py would stand in for the standard library's queue.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import environ
 import psycopg
+
+from benchmarks import bench_db
 
 BENCH_DB = "fh_bench"
 HEADER = (
@@ -178,26 +179,6 @@ def generate(path: Path, rows: int, seed: int = 2026) -> None:
                 f"{patient},{sex},{birth.isoformat()},{sample.isoformat()},"
                 f"capillary,{fasting},{unit},{values},{sample_id},\n"
             )
-
-
-def admin_params() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the fast path is measured)")
-    config = environ.Env.db_url_config(url)
-    return {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-
-
-def recreate_database(params: dict[str, Any], *, drop_only: bool = False) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def timed(label: str, rows: int, run: Callable[[], Any]) -> float:
@@ -490,15 +471,9 @@ def main() -> None:
         sample_memory(args.sample_memory)
         return
 
-    params = admin_params()
-    recreate_database(params)
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    config["NAME"] = BENCH_DB
-    os.environ["DATABASE_URL"] = (
-        f"postgres://{config.get('USER') or ''}"
-        f"{':' + config['PASSWORD'] if config.get('PASSWORD') else ''}@"
-        f"{config.get('HOST') or ''}:{config.get('PORT') or 5432}/{BENCH_DB}"
-    )
+    params = bench_db.admin_params("the fast path is measured")
+    bench_db.recreate_database(params, BENCH_DB)
+    os.environ["DATABASE_URL"] = bench_db.database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fh_registry.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     work = Path(tempfile.mkdtemp(prefix="fh-bench-"))
@@ -510,7 +485,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep_db:
-            recreate_database(params, drop_only=True)
+            bench_db.recreate_database(params, BENCH_DB, drop_only=True)
 
 
 def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:

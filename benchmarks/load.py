@@ -86,9 +86,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import environ
-import psycopg
 import requests
+
+from benchmarks import bench_db
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -106,35 +106,6 @@ HEADER = (
 
 
 # --- The database -------------------------------------------------------------------
-
-
-def admin_params() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the server is measured)")
-    config = environ.Env.db_url_config(url)
-    return {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-
-
-def recreate_database(
-    params: dict[str, Any], name: str, *, drop_only: bool = False
-) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_url(params: dict[str, Any], name: str) -> str:
-    user = params.get("user") or ""
-    password = f":{params['password']}" if params.get("password") else ""
-    host, port = params.get("host") or "", params.get("port") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 # --- The stack ----------------------------------------------------------------------
@@ -1305,10 +1276,10 @@ def main() -> None:
         parser.error("--outage-seconds must lie between 0 and --seconds")
     if shutil.which("redis-server") is None:
         sys.exit("redis-server is needed (Debian: apt-get install redis-server)")
-    params = admin_params()
-    recreate_database(params, args.db)
+    params = bench_db.admin_params("the server is measured")
+    bench_db.recreate_database(params, args.db)
     work = Path(tempfile.mkdtemp(prefix="fh-bench-load-"))
-    stack = Stack(work, database_url(params, args.db), args.workers)
+    stack = Stack(work, bench_db.database_url(args.db), args.workers)
     kept = True
     try:
         fixture = prepare(args, stack.db_url, work)
@@ -1336,7 +1307,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep_db:
-            recreate_database(params, args.db, drop_only=True)
+            bench_db.recreate_database(params, args.db, drop_only=True)
         if kept:
             print(f"\nlogs kept in {work}")
         else:

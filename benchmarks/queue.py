@@ -54,8 +54,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import environ
-import psycopg
+from benchmarks import bench_db
 
 HEADER = (
     "practice_patient_id,sex,birth_date,sample_date,sample_type,fasting,unit,"
@@ -92,33 +91,8 @@ PAGES = (1, 1, 1, 1, 2, 2, 3, 5, 10, 20)
 # --- The database -------------------------------------------------------------------
 
 
-def admin_params() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the server is measured)")
-    config = environ.Env.db_url_config(url)
-    return {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-
-
-def recreate_database(
-    params: dict[str, Any], name: str, *, drop_only: bool = False
-) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def point_django_at(params: dict[str, Any], name: str, work: Path) -> None:
-    user = params.get("user") or ""
-    password = f":{params['password']}" if params.get("password") else ""
-    host, port = params.get("host") or "", params.get("port") or 5432
-    os.environ["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{name}"
+def point_django_at(name: str, work: Path) -> None:
+    os.environ["DATABASE_URL"] = bench_db.database_url(name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fh_registry.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ["DEBUG"] = "false"  # no query log, templates as in production
@@ -699,10 +673,10 @@ def main() -> None:
         parser.error("--small-tasks must lie between 0 and --tasks")
     if args.tasks * 1.25 > args.results:
         parser.error("--results must be at least 1.25 x --tasks (children)")
-    params = admin_params()
-    recreate_database(params, args.db)
+    params = bench_db.admin_params("the server is measured")
+    bench_db.recreate_database(params, args.db)
     work = Path(tempfile.mkdtemp(prefix="fh-bench-queue-"))
-    point_django_at(params, args.db, work)
+    point_django_at(args.db, work)
     try:
         run(args, work)
     finally:
@@ -710,7 +684,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep_db:
-            recreate_database(params, args.db, drop_only=True)
+            bench_db.recreate_database(params, args.db, drop_only=True)
 
 
 if __name__ == "__main__":

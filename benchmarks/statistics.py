@@ -28,19 +28,13 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 sys.path.append(str(Path(__file__).resolve().parent))
 
-import environ
 import psycopg
-from import_results import admin_params, generate, our_pipeline
+from import_results import generate, our_pipeline
+
+from benchmarks import bench_db
 
 BENCH_DB = "fh_bench_statistics"
 BUDGET_SECONDS = 5.0
-
-
-def recreate(params: dict, *, drop_only: bool = False) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def exists(params: dict) -> bool:
@@ -52,12 +46,7 @@ def exists(params: dict) -> bool:
 
 
 def point_django_at_bench_db() -> None:
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    os.environ["DATABASE_URL"] = (
-        f"postgres://{config.get('USER') or ''}"
-        f"{':' + config['PASSWORD'] if config.get('PASSWORD') else ''}@"
-        f"{config.get('HOST') or ''}:{config.get('PORT') or 5432}/{BENCH_DB}"
-    )
+    os.environ["DATABASE_URL"] = bench_db.database_url(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fh_registry.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 
@@ -129,10 +118,11 @@ def main() -> None:
         "--reuse-db", action="store_true", help="Keep a filled database from --keep-db."
     )
     args = parser.parse_args()
-    params = admin_params()
+    # import_results' message, which this script has always given.
+    params = bench_db.admin_params("the fast path is measured")
     reuse = args.reuse_db and exists(params)
     if not reuse:
-        recreate(params)
+        bench_db.recreate_database(params, BENCH_DB)
     point_django_at_bench_db()
     work = Path(tempfile.mkdtemp(prefix="fh-bench-stats-"))
     os.environ["MEDIA_ROOT"] = str(work / "media")
@@ -159,7 +149,7 @@ def main() -> None:
 
         connections.close_all()
         if not (args.keep_db or args.reuse_db):
-            recreate(params, drop_only=True)
+            bench_db.recreate_database(params, BENCH_DB, drop_only=True)
 
 
 if __name__ == "__main__":
