@@ -79,6 +79,7 @@ def prepare(children: int) -> dict[str, str]:
 
     django.setup()
     from django.conf import settings  # noqa: PLC0415
+    from django.contrib.auth import load_backend  # noqa: PLC0415
     from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
     from rest_framework.authtoken.models import Token  # noqa: PLC0415
@@ -127,7 +128,13 @@ def prepare(children: int) -> dict[str, str]:
         )
     session = SessionStore()
     session["_auth_user_id"] = str(ped_a.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend a password sign-in records: the first that can load a user
+    # (django-axes, first in the list, only refuses locked-out attempts).
+    session["_auth_user_backend"] = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(load_backend(path), "get_user")
+    )
     session["_auth_user_hash"] = ped_a.get_session_auth_hash()
     session.create()
     token, _ = Token.objects.get_or_create(user=ped_a)

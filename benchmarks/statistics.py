@@ -55,6 +55,9 @@ def fill(rows: int, work: Path) -> None:
     from django.core.management import call_command  # noqa: PLC0415 (after django.setup)
 
     call_command("migrate", verbosity=0)
+    from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415 (after django.setup)
+
+    ensure_demo_cast(password="bench")  # the importing user
     source = work / "results.csv"
     generate(source, rows)
     started = time.perf_counter()
