@@ -182,6 +182,10 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # Runs whose work raised; at OUTBOX_MAX_FAILURES the message is given up
+    # (not published again) and logged as an error for the operators.
+    failures = models.PositiveIntegerField(default=0)
+    given_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

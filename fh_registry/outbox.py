@@ -9,7 +9,8 @@ taken by a worker, which holds it while the work runs (`deliver`) → done
 OUTBOX_REQUEUE_AFTER_SECONDS that is neither done nor held by a worker was
 lost by the broker or by a killed worker: the sweep (`requeue_stale`) makes it
 pending again. Every outboxed task is idempotent, so a message delivered twice
-is harmless.
+is harmless. A message whose work raised OUTBOX_MAX_FAILURES times is given up
+(`given_up_at`): the sweep leaves it, and the error log names it.
 """
 
 from __future__ import annotations
@@ -142,9 +143,43 @@ def deliver(task_name: str, kwargs: dict[str, Any], work: Callable[[], T]) -> T 
     try:
         result = work()
         OutboxMessage.objects.filter(pk__in=held).update(done_at=timezone.now())
+    except Exception as error:
+        _count_failure(held, error)
+        raise
     finally:
         _release(held)
     return result
+
+
+def _count_failure(held: list[int], error: Exception) -> None:
+    """One more failed run of these messages; those at OUTBOX_MAX_FAILURES are
+    given up. A database that is gone records nothing: the sweep runs them
+    again, and a lost count errs on the side of trying once more."""
+    try:
+        messages = OutboxMessage.objects.filter(pk__in=held)
+        messages.update(failures=F("failures") + 1, last_error=repr(error)[:2000])
+        given_up = list(
+            messages.filter(
+                failures__gte=settings.OUTBOX_MAX_FAILURES, given_up_at__isnull=True
+            ).values_list("pk", "task_name", "kwargs")
+        )
+        messages.filter(pk__in=[pk for pk, _name, _kwargs in given_up]).update(
+            given_up_at=timezone.now()
+        )
+    except DatabaseError as record_error:
+        logger.warning(
+            "outbox: recording the failure of %s failed: %s", held, record_error
+        )
+        return
+    for pk, task_name, kwargs in given_up:
+        logger.error(
+            "outbox: message %s (%s %s) failed %s times and is given up: %r",
+            pk,
+            task_name,
+            kwargs,
+            settings.OUTBOX_MAX_FAILURES,
+            error,
+        )
 
 
 def requeue_stale() -> int:
@@ -154,7 +189,7 @@ def requeue_stale() -> int:
     killed. Returns how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
     stale = OutboxMessage.objects.filter(
-        published_at__lt=cutoff, done_at__isnull=True
+        published_at__lt=cutoff, done_at__isnull=True, given_up_at__isnull=True
     ).order_by("pk")
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -305,6 +305,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # worker was lost (broker restart, killed worker): the sweep publishes it again
 # (fh_registry.outbox). One merely still queued then arrives twice, harmlessly.
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=600)
+# A message whose work raised this many times is given up instead of being
+# published again for ever (a lasting fault, not a lost message): logged as an
+# error, kept with its last error for an operator.
+OUTBOX_MAX_FAILURES = env.int("OUTBOX_MAX_FAILURES", default=5)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,

@@ -114,9 +114,40 @@ def test_work_that_raised_leaves_its_message_for_the_sweep() -> None:
         outbox.deliver(EXPORT, {"job_id": "b2"}, work)
 
     assert not done(message)
+    message.refresh_from_db()
+    assert (message.failures, message.given_up_at) == (1, None)
     # No longer held: the sweep, in another worker's session, publishes it again.
     assert elsewhere(outbox.requeue_stale) == 1
     assert pending(message)
+
+
+def test_a_message_whose_work_keeps_failing_is_given_up_not_swept_for_ever(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.OUTBOX_MAX_FAILURES = 3
+    message = published(EXPORT, minutes_ago=30, job_id="c3")
+    other = published(EXPORT, minutes_ago=30, job_id="d4")
+
+    def work() -> None:
+        raise ValueError("a lasting fault")
+
+    for run in range(1, 4):
+        with pytest.raises(ValueError, match="a lasting fault"):
+            outbox.deliver(EXPORT, {"job_id": "c3"}, work)
+        message.refresh_from_db()
+        assert message.failures == run
+        assert "a lasting fault" in message.last_error
+        # Below the limit the sweep publishes it again; at the limit, never.
+        assert (message.given_up_at is not None) == (run == 3)
+
+    assert not done(message)
+    assert elsewhere(outbox.requeue_stale) == 1  # only the other message
+    assert not pending(message)
+    assert pending(other)
+    given_up = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(given_up) == 1
+    assert f"message {message.pk}" in given_up[0].getMessage()
+    assert "given up" in given_up[0].getMessage()
 
 
 def test_a_task_sent_without_the_outbox_simply_runs() -> None:
