@@ -210,6 +210,15 @@ def requeue_stale() -> int:
     return count
 
 
+def prune_done() -> int:
+    """Delete the messages done more than OUTBOX_KEEP_DONE_DAYS ago (a task
+    sent again later simply runs and finds its work done); not-done and
+    given-up messages stay. Returns how many were deleted."""
+    cutoff = timezone.now() - timedelta(days=settings.OUTBOX_KEEP_DONE_DAYS)
+    deleted, _by_model = OutboxMessage.objects.filter(done_at__lt=cutoff).delete()
+    return deleted
+
+
 def _hold(messages: QuerySet[OutboxMessage]) -> list[int] | None:
     """Lock the messages for this worker's session: their ids, or None (and
     nothing held) when another session holds one of them."""

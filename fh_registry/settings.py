@@ -309,6 +309,9 @@ OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=6
 # published again for ever (a lasting fault, not a lost message): logged as an
 # error, kept with its last error for an operator.
 OUTBOX_MAX_FAILURES = env.int("OUTBOX_MAX_FAILURES", default=5)
+# Done outbox rows are kept this long (to see what ran), then deleted daily;
+# given-up rows stay until an operator has looked at them.
+OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
@@ -322,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-outbox": {
         "task": "fh_registry.tasks.requeue_stale_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+    },
+    "prune-outbox": {
+        "task": "fh_registry.tasks.prune_outbox",
+        "schedule": crontab(hour=4, minute=45),
     },
     "escalate-overdue-tasks": {
         "task": "followup.tasks.escalate_overdue_tasks",

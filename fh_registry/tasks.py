@@ -1,4 +1,4 @@
-"""Registry-wide Celery tasks: the outbox's relay and sweep (beat jobs)."""
+"""Registry-wide Celery tasks: the outbox's relay, sweep and pruning (beat jobs)."""
 
 from celery import shared_task
 
@@ -15,3 +15,9 @@ def relay_outbox() -> int:
 def requeue_stale_outbox() -> int:
     """Publish again what a broker restart or a killed worker lost."""
     return outbox.requeue_stale()
+
+
+@shared_task(acks_late=True)
+def prune_outbox() -> int:
+    """Delete the outbox rows done more than OUTBOX_KEEP_DONE_DAYS ago."""
+    return outbox.prune_done()

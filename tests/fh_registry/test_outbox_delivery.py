@@ -156,3 +156,47 @@ def test_a_task_sent_without_the_outbox_simply_runs() -> None:
     assert outbox.deliver(IMPORT, {"batch_id": 9}, lambda: "ran") == "ran"
 
     assert not done(other)
+
+
+def test_done_messages_are_pruned_after_the_keeping_period_and_nothing_else(
+    settings: Any,
+) -> None:
+    settings.OUTBOX_KEEP_DONE_DAYS = 30
+    now = timezone.now()
+    old_done = published(IMPORT, minutes_ago=60 * 24 * 40, batch_id=10)
+    recent_done = published(IMPORT, minutes_ago=60 * 24 * 40, batch_id=11)
+    old_given_up = published(EXPORT, minutes_ago=60 * 24 * 40, job_id="e5")
+    old_undone = published(IMPORT, minutes_ago=60 * 24 * 40, batch_id=12)
+    OutboxMessage.objects.filter(pk=old_done.pk).update(
+        done_at=now - timedelta(days=31)
+    )
+    OutboxMessage.objects.filter(pk=recent_done.pk).update(
+        done_at=now - timedelta(days=29)
+    )
+    OutboxMessage.objects.filter(pk=old_given_up.pk).update(
+        given_up_at=now - timedelta(days=31), failures=5
+    )
+
+    assert outbox.prune_done() == 1
+    assert outbox.prune_done() == 0  # run again: nothing more
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        recent_done.pk,
+        old_given_up.pk,
+        old_undone.pk,
+    }
+
+
+def test_the_beat_schedule_runs_the_outbox_jobs(settings: Any) -> None:
+    # A worker finds the tasks module by autodiscovery; this process imports it.
+    from fh_registry import tasks  # noqa: F401, PLC0415
+    from fh_registry.celery import app  # noqa: PLC0415
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in (
+        "fh_registry.tasks.relay_outbox",
+        "fh_registry.tasks.requeue_stale_outbox",
+        "fh_registry.tasks.prune_outbox",
+    ):
+        assert name in scheduled
+        assert name in app.tasks
