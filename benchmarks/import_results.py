@@ -491,15 +491,22 @@ def main() -> None:
 def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     import django  # noqa: PLC0415
 
-    # Migrated by a process of its own: its system checks load every view
-    # (pandas, pyarrow, reportlab, fhir.resources), which a worker that imports
-    # files never does; this process then holds what such a worker holds.
+    # Migrated by a process of its own (the migration graph is no worker's);
+    # this process then starts as a Celery worker does: its task modules, and
+    # Django's system checks, which Celery's Django fixup runs (they load every
+    # view), so that (a)'s memory is what an importing worker holds.
     subprocess.run(
         [sys.executable, str(Path(__file__).resolve().parents[1] / "manage.py"),
          "migrate", "--verbosity", "0"],
         check=True,
     )  # fmt: skip
     django.setup()
+    from django.core.checks import run_checks  # noqa: PLC0415
+
+    from fh_registry.celery import app  # noqa: PLC0415
+
+    app.loader.import_default_modules()
+    run_checks()
     from fh_registry.demo import ensure_demo_cast  # noqa: PLC0415
 
     ensure_demo_cast(password="bench")
