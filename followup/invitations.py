@@ -36,7 +36,7 @@ from followup.models import (
     TaskOrigin,
 )
 from screening import services as screening_services
-from screening.imports.set_based import insert_rows
+from screening.imports.set_based import insert_rows, without_jit
 from screening.models import (
     PSEUDONYM_ALPHABET,
     Assessment,
@@ -499,10 +499,7 @@ def plan_all(*, acting_user: User | None = None) -> list[int]:
     Returns the ids of the invitations created. Idempotent: run again, it
     creates nothing."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Whole-table reads and bulk inserts: compiling them costs more
-            # than it saves (as for the import and the statistics).
-            cursor.execute("SET LOCAL jit = off")
+        without_jit()
     linked = _linked_persons()
     families = registry_families(linked)
     settle: dict[int, str] = {}

@@ -58,7 +58,7 @@ from screening.imports.run import (
     decide_chunk,
     patient_numbers,
 )
-from screening.imports.set_based import with_history
+from screening.imports.set_based import with_history, without_jit
 from screening.models import LabResult, Person, ResultSource
 
 logger = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def import_table(table: formats.Table, ctx: RunContext) -> Tally:
         # Sorts of a whole batch fit in memory, and the planner, misled by
         # tables that grew within the transaction, must not pay for JIT.
         cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute("SET LOCAL jit = off")
+        without_jit()
         _stage_file(cursor, stage, table, ctx, tally)
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))

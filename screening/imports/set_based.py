@@ -57,6 +57,13 @@ _COPIED_AS_THEY_ARE = {
 }
 
 
+def without_jit() -> None:
+    """JIT compilation off for the rest of the caller's transaction (PostgreSQL):
+    whole-table reads and bulk inserts cost more to compile than they save."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+
+
 def with_history(
     model: type[Model], insert: sql.Composable, *, returning: Sequence[str] = ()
 ) -> sql.Composed:
