@@ -66,7 +66,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # (A proposed relative found a non-carrier, or affected, by a result of their
 # own needs no letter any more.)
 _AWAITING_RESULT = ("proposed", "invited", "accepted", "tested", "unreachable")
-_AFFECTED = cascade.AFFECTED_OUTCOMES
 
 
 # --- From the database to the planner -------------------------------------------
@@ -279,14 +278,16 @@ def affected_in(assessments: Iterable[Assessment]) -> set[int]:
     if isinstance(assessments, QuerySet):
         # An import's batch: both questions asked of the database.
         affected = set(
-            assessments.filter(outcome__in=_AFFECTED).values_list(
+            assessments.filter(outcome__in=cascade.AFFECTED_OUTCOMES).values_list(
                 "person_id", flat=True
             )
         )
         concerned: Any = assessments.values("person_id")
     else:
         rows = [(a.person_id, a.outcome) for a in assessments]
-        affected = {pid for pid, outcome in rows if outcome in _AFFECTED}
+        affected = {
+            pid for pid, outcome in rows if outcome in cascade.AFFECTED_OUTCOMES
+        }
         concerned = {pid for pid, _ in rows} - affected
     invited = set(
         CascadeInvitation.objects.filter(

@@ -34,7 +34,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import billiard
@@ -104,15 +103,10 @@ _ACCEPTED = (
 
 
 def _dump(value: Any) -> str:
-    """JSON text of an assessment's lists (reasons, inputs) for COPY: orjson
-    writes each row's about 1 KB of reasons ten times faster than json."""
+    """JSON text of an assessment's lists (alerts, reasons, inputs) for COPY:
+    orjson writes each row's about 1 KB of reasons ten times faster than json
+    (and a short list of alerts faster than a cache could look it up)."""
     return orjson.dumps(value).decode()
-
-
-@lru_cache(maxsize=8192)
-def _dump_texts(texts: tuple[str, ...]) -> str:
-    """JSON of a list of texts; alerts repeat across rows."""
-    return _dump(texts)
 
 
 # Persons new to the registry, in file order of their first accepted row.
@@ -483,7 +477,7 @@ def _accepted_row(row: Accepted, lab_result_id: int) -> tuple:
         found["ruleset_version"],
         found["outcome"],
         found["criterion"],
-        _dump_texts(tuple(found["alerts"])),
+        _dump(found["alerts"]),
         found["ldl_mmol_l"],
         found["ldl_source"],
         found["score"],
