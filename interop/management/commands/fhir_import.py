@@ -11,9 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fh_registry.access import can_import_results, visible_practices
-from fh_registry.models import Practice, User
 from interop import queries, receiving, services
+from screening.management.importing import importing_user, practice_by_code
 
 
 class Command(BaseCommand):
@@ -35,10 +34,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        practice = Practice.objects.filter(code=options["practice"]).first()
-        if practice is None:
-            raise CommandError(f"No practice {options['practice']!r}.")
-        user = self._user(options["user"], practice)
+        practice = practice_by_code(options["practice"])
+        user = importing_user(options["user"], practice)
         reading = receiving.read_bundle(
             self._bundle(options["bundle"]),
             known=queries.known_children(user, practice),
@@ -67,14 +64,3 @@ class Command(BaseCommand):
             return json.loads(path.read_bytes())
         except (ValueError, RecursionError) as error:
             raise CommandError(f"{path} is not JSON.") from error
-
-    def _user(self, username: str, practice: Practice) -> User:
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user {username!r}.")
-        if not (
-            can_import_results(user)
-            and visible_practices(user).filter(pk=practice.pk).exists()
-        ):
-            raise CommandError(f"{username} may not import into {practice.code}.")
-        return user

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from fh_registry.access import can_import_results, visible_practices
 from fh_registry.models import Practice, User, get_system_user
 from screening.imports import report
 from screening.imports.pipeline import run_import, start_import
+from screening.management.importing import importing_user, practice_by_code
 from screening.models import ImportBatch, ImportStatus
 
 READ_CHUNK = 1 << 20
@@ -46,10 +46,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        practice = Practice.objects.filter(code=options["practice"]).first()
-        if practice is None:
-            raise CommandError(f"No practice {options['practice']!r}.")
-        user = self._user(options["user"], practice)
+        practice = practice_by_code(options["practice"])
+        user = (
+            importing_user(options["user"], practice)
+            if options["user"]
+            else get_system_user()
+        )
         if options["dry_run"]:
             self._dry_run(path, practice, user)
             return
@@ -57,19 +59,6 @@ class Command(BaseCommand):
         if batch.status == ImportStatus.PENDING:
             batch = run_import(batch.pk)
         self._finish(batch, report.write_report(batch))
-
-    def _user(self, username: str | None, practice: Practice) -> User:
-        if not username:
-            return get_system_user()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user {username!r}.")
-        if not (
-            can_import_results(user)
-            and visible_practices(user).filter(pk=practice.pk).exists()
-        ):
-            raise CommandError(f"{username} may not import into {practice.code}.")
-        return user
 
     def _start(
         self, path: Path, practice: Practice, user: User, *, enqueue: bool
