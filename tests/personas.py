@@ -63,6 +63,22 @@ def lab_entry(**overrides: Any) -> services.LabEntry:
     return services.LabEntry(**values)
 
 
+def api_lab_result(pseudonym: str) -> dict[str, Any]:
+    """The body of POST /api/v1/lab-results/ for today's plain venous sample."""
+    return {
+        "person": pseudonym,
+        "sample_date": str(timezone.localdate()),
+        "sample_type": "venous",
+        "fasting": True,
+        "unit": "mmol/L",
+        "total_cholesterol": "4.2",
+        "hdl_cholesterol": "1.4",
+        "ldl_cholesterol": "2.4",
+        "ldl_method": "direct",
+        "triglycerides": "0.9",
+    }
+
+
 def client_for(user: User | None, lang: str = "en") -> Client:
     """A browser-like client signed in as `user` (None: signed out), asking for
     pages in `lang`."""

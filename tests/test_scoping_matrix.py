@@ -73,18 +73,7 @@ def _lab_upload(o: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lab_result(o: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "person": o["child_a"].pseudonym,
-        "sample_date": str(timezone.localdate()),
-        "sample_type": "venous",
-        "fasting": True,
-        "unit": "mmol/L",
-        "total_cholesterol": "4.2",
-        "hdl_cholesterol": "1.4",
-        "ldl_cholesterol": "2.4",
-        "ldl_method": "direct",
-        "triglycerides": "0.9",
-    }
+    return personas.api_lab_result(o["child_a"].pseudonym)
 
 
 def _fhir_lab_bundle(pseudonym: str) -> dict[str, Any]:

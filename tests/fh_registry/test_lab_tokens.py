@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from fh_registry import services
@@ -47,21 +46,6 @@ def _clear_cache() -> None:
 def lab_a(cast: Any) -> services.IssuedLabToken:
     """DEMO-A's lab system."""
     return lab_token("DEMO-A", "Lab A")
-
-
-def _result(child: Any) -> dict[str, Any]:
-    return {
-        "person": child.pseudonym,
-        "sample_date": str(timezone.localdate()),
-        "sample_type": "venous",
-        "fasting": True,
-        "unit": "mmol/L",
-        "total_cholesterol": "4.2",
-        "hdl_cholesterol": "1.4",
-        "ldl_cholesterol": "2.4",
-        "ldl_method": "direct",
-        "triglycerides": "0.9",
-    }
 
 
 def _upload(practice: str, name: str = "import_sample.csv") -> dict[str, Any]:
@@ -127,7 +111,9 @@ def test_the_lab_records_a_result_for_its_practice_s_child_under_its_own_user(
     lab_a: services.IssuedLabToken, child_a: Any
 ) -> None:
     response = lab_client(lab_a.key).post(
-        "/api/v1/lab-results/", _result(child_a), format="json"
+        "/api/v1/lab-results/",
+        personas.api_lab_result(child_a.pseudonym),
+        format="json",
     )
 
     assert response.status_code == 201, response.json()
@@ -145,13 +131,13 @@ def test_a_retry_with_the_same_idempotency_key_records_nothing_twice(
     client = lab_client(lab_a.key)
     first = client.post(
         "/api/v1/lab-results/",
-        _result(child_a),
+        personas.api_lab_result(child_a.pseudonym),
         format="json",
         HTTP_IDEMPOTENCY_KEY="L-77",
     )
     again = client.post(
         "/api/v1/lab-results/",
-        _result(child_a),
+        personas.api_lab_result(child_a.pseudonym),
         format="json",
         HTTP_IDEMPOTENCY_KEY="L-77",
     )
@@ -163,7 +149,9 @@ def test_a_result_for_another_practice_s_child_is_not_found(
     lab_a: services.IssuedLabToken, child_b: Any
 ) -> None:
     response = lab_client(lab_a.key).post(
-        "/api/v1/lab-results/", _result(child_b), format="json"
+        "/api/v1/lab-results/",
+        personas.api_lab_result(child_b.pseudonym),
+        format="json",
     )
 
     assert response.status_code == 404
@@ -245,7 +233,9 @@ def test_a_user_token_for_the_lab_system_user_is_refused(
     token = Token.objects.create(user=lab_a.token.user)
 
     response = lab_client(token.key).post(
-        "/api/v1/lab-results/", _result(child_a), format="json"
+        "/api/v1/lab-results/",
+        personas.api_lab_result(child_a.pseudonym),
+        format="json",
     )
 
     assert response.status_code == 401
@@ -260,14 +250,18 @@ def test_a_revoked_token_is_refused_at_once(
 ) -> None:
     client = lab_client(lab_a.key)
     assert (
-        client.post("/api/v1/lab-results/", _result(child_a), format="json")
+        client.post(
+            "/api/v1/lab-results/",
+            personas.api_lab_result(child_a.pseudonym),
+            format="json",
+        )
     ).status_code == 201
 
     services.revoke_lab_token(acting_user=cast["admin"], token=lab_a.token)
 
     response = client.post(
         "/api/v1/lab-results/",
-        _result(child_a),
+        personas.api_lab_result(child_a.pseudonym),
         format="json",
         HTTP_IDEMPOTENCY_KEY="after-revocation",
     )
@@ -286,11 +280,15 @@ def test_wrong_lab_keys_are_throttled_like_user_tokens(
     settings.API_TOKEN_FAILURE_LIMIT = 3
     for attempt in range(3):
         guess = lab_client(f"fhlab_guess{attempt}").post(
-            "/api/v1/lab-results/", _result(child_a), format="json"
+            "/api/v1/lab-results/",
+            personas.api_lab_result(child_a.pseudonym),
+            format="json",
         )
         assert guess.status_code == 401
     right = lab_client(lab_a.key).post(
-        "/api/v1/lab-results/", _result(child_a), format="json"
+        "/api/v1/lab-results/",
+        personas.api_lab_result(child_a.pseudonym),
+        format="json",
     )
 
     assert right.status_code == 429
@@ -305,7 +303,11 @@ def test_a_forbidden_call_is_not_counted_as_a_wrong_key(
     for _ in range(3):
         assert client.get("/api/v1/persons/").status_code == 403
     assert (
-        client.post("/api/v1/lab-results/", _result(child_a), format="json")
+        client.post(
+            "/api/v1/lab-results/",
+            personas.api_lab_result(child_a.pseudonym),
+            format="json",
+        )
     ).status_code == 201
 
 
@@ -397,7 +399,11 @@ def test_the_command_issues_lists_and_revokes(cast: Any, child_a: Any) -> None:
     assert token.created_by.username == "registry-system"
     client = lab_client(key)
     assert (
-        client.post("/api/v1/lab-results/", _result(child_a), format="json")
+        client.post(
+            "/api/v1/lab-results/",
+            personas.api_lab_result(child_a.pseudonym),
+            format="json",
+        )
     ).status_code == 201
 
     listing = io.StringIO()
