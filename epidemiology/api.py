@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
@@ -25,9 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from epidemiology import tables
+from epidemiology.catalogue import CATALOGUE, NAMES
 from epidemiology.exports import record_export
-from epidemiology.frames import FrameCache
 from epidemiology.models import ExportChannel
 from fh_registry.access import can_see_statistics
 from fh_registry.models import User
@@ -56,22 +54,6 @@ class TableQueryInput(serializers.Serializer):
         return value
 
 
-def table_payload(table: tables.StandardTable, frame: pd.DataFrame) -> dict[str, Any]:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return {
-        "name": table.name,
-        "title": table.title,
-        "columns": [str(column) for column in frame.columns],
-        "rows": [{k: _plain(v) for k, v in row.items()} for row in rows],
-    }
-
-
-def _plain(value: object) -> object:
-    """numpy and pandas scalars as JSON's own."""
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
 class StatisticsViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated, ReadsStatistics]
     lookup_field = "name"
@@ -95,7 +77,7 @@ class StatisticsViewSet(viewsets.ViewSet):
                             "statistics-detail", args=[table.name], request=request
                         ),
                     }
-                    for table in tables.STANDARD_TABLES
+                    for table in CATALOGUE
                 ],
             }
         )
@@ -107,7 +89,7 @@ class StatisticsViewSet(viewsets.ViewSet):
                 "name",
                 str,
                 OpenApiParameter.PATH,
-                enum=[table.name for table in tables.STANDARD_TABLES],
+                enum=[*NAMES],
             ),
             OpenApiParameter("minimum", int, description="Raise the cell minimum."),
             OpenApiParameter("round5", bool, description="Round counts to 5."),
@@ -116,19 +98,24 @@ class StatisticsViewSet(viewsets.ViewSet):
         description="One standard table, small cells suppressed (JSON).",
     )
     def retrieve(self, request: Request, name: str) -> HttpResponse:
-        table = tables.TABLES_BY_NAME.get(name)
-        if table is None:
+        if name not in NAMES:
             raise NotFound
         query = TableQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         minimum = query.validated_data.get("minimum", settings.SMALL_CELL_MINIMUM)
         round5 = query.validated_data["round5"]
+        # The statistics stack (pandas, pyarrow: about 100 MB) is loaded by the
+        # first table served, not by every process that loads the URLconf.
+        from epidemiology import tables  # noqa: PLC0415
+        from epidemiology.frames import FrameCache  # noqa: PLC0415
+
+        table = tables.TABLES_BY_NAME[name]
         frame = tables.build(
             table,
             FrameCache(using=connection),
             tables.Options(minimum=minimum, today=timezone.localdate(), round5=round5),
         )
-        payload = table_payload(table, frame) | {"minimum": minimum, "round5": round5}
+        payload = tables.payload(table, frame) | {"minimum": minimum, "round5": round5}
         body = JSONRenderer().render(payload)
         user = request.user
         assert isinstance(user, User)

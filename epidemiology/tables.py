@@ -18,13 +18,14 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from epidemiology.catalogue import CATALOGUE
 from epidemiology.disclosure import (
     TOTAL,
     kaplan_meier_quantile,
@@ -637,67 +638,21 @@ def loss_to_follow_up(frames: Frames, options: Options) -> pd.DataFrame:
 
 # --- The set -------------------------------------------------------------------------
 
+_BUILDERS: dict[str, Callable[[Frames, Options], pd.DataFrame]] = {
+    "screenings_by_quarter_district_age_sex": screenings,
+    "ldl_percentiles_by_age_sex": ldl_percentiles,
+    "ldl_histogram_by_age_sex": ldl_histogram,
+    "outcomes_by_ruleset": outcomes_by_ruleset,
+    "flagged_and_confirmed_by_ruleset": flagged_and_confirmed,
+    "fh_prevalence": fh_prevalence,
+    "cascade_by_relation": cascade_by_relation,
+    "cascade_yield": cascade_yield,
+    "followup_times": followup_times,
+    "loss_to_follow_up": loss_to_follow_up,
+}
 STANDARD_TABLES = [
-    StandardTable(
-        "screenings_by_quarter_district_age_sex",
-        "Persons screened (first sample) by quarter, district, age band and sex",
-        ("screenings",),
-        screenings,
-    ),
-    StandardTable(
-        "ldl_percentiles_by_age_sex",
-        "LDL-C (mmol/L) at the first sample: percentiles by age band and sex",
-        ("screenings",),
-        ldl_percentiles,
-    ),
-    StandardTable(
-        "ldl_histogram_by_age_sex",
-        "LDL-C at the first sample in 0.25 mmol/L bins by age band and sex",
-        ("screenings",),
-        ldl_histogram,
-    ),
-    StandardTable(
-        "outcomes_by_ruleset",
-        "Persons by current outcome, per rule set",
-        ("assessments",),
-        outcomes_by_ruleset,
-    ),
-    StandardTable(
-        "flagged_and_confirmed_by_ruleset",
-        "Persons flagged per rule set and FH confirmed among them",
-        ("assessments",),
-        flagged_and_confirmed,
-    ),
-    StandardTable(
-        "fh_prevalence",
-        "FH prevalence among screened children per 1,000 (Wilson 95 % interval)",
-        ("screenings",),
-        fh_prevalence,
-    ),
-    StandardTable(
-        "cascade_by_relation",
-        "Relatives identified by the cascade, by relation and result",
-        ("cascade",),
-        cascade_by_relation,
-    ),
-    StandardTable(
-        "cascade_yield",
-        "Cascade yield per index case",
-        ("cascade",),
-        cascade_yield,
-    ),
-    StandardTable(
-        "followup_times",
-        "Days from a positive screen to the lipid clinic and to a genetic result",
-        ("episodes",),
-        followup_times,
-    ),
-    StandardTable(
-        "loss_to_follow_up",
-        "Care episodes by origin and outcome",
-        ("episodes",),
-        loss_to_follow_up,
-    ),
+    StandardTable(entry.name, entry.title, entry.sources, _BUILDERS[entry.name])
+    for entry in CATALOGUE
 ]
 TABLES_BY_NAME = {table.name: table for table in STANDARD_TABLES}
 
@@ -724,3 +679,20 @@ def count_columns(frame: pd.DataFrame) -> list[str]:
 def hidden_cells(frame: pd.DataFrame) -> int:
     """How many counts the table hides (for the export record)."""
     return int(sum(frame[column].isna().sum() for column in count_columns(frame)))
+
+
+def payload(table: StandardTable, frame: pd.DataFrame) -> dict[str, Any]:
+    """The table as JSON-ready data: hidden cells null, numbers plain."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {
+        "name": table.name,
+        "title": table.title,
+        "columns": [str(column) for column in frame.columns],
+        "rows": [{k: _plain(v) for k, v in row.items()} for row in rows],
+    }
+
+
+def _plain(value: object) -> object:
+    """numpy and pandas scalars as JSON's own."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value

@@ -8,10 +8,8 @@ its ExportRecord. Status lives in a file, not in the database, because the
 page and the worker share MEDIA_ROOT already (as imports do) and a job's
 progress is no registry data; the ExportRecord is the lasting record.
 
-Tables here are the report's figures as frames (outcomes, LDL-C distribution,
-screening samples per quarter, cascade), so page, PDF and downloads publish the
-same cells; `writers.write_table` writes them (a hidden cell is empty or null)
-and `exports.record_export` records them.
+`export_files` writes the file (the report's figures as frames or the PDF)
+and `exports.record_export` records it.
 """
 
 from __future__ import annotations
@@ -22,23 +20,19 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from epidemiology import exports, report, writers
+from epidemiology import exports
 from epidemiology.models import ExportChannel, ExportKind
 from fh_registry import job_files, outbox
 from fh_registry.models import User
-from followup.models import InvitationState
-from screening.models import Outcome
 
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "epidemiology.tasks.run_export"
 TABLES = ("outcomes", "ldl_distribution", "screenings_by_quarter", "cascade")
-TABLE_FORMATS = writers.FORMATS
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
 
 
@@ -113,62 +107,7 @@ def start_export(
     return job
 
 
-# --- Tables as frames ------------------------------------------------------------
-
-
-def table_frame(
-    figures: report.Figures, table: str, language: str
-) -> tuple[pd.DataFrame, int]:
-    """The table as a frame (count null where hidden) and its hidden cells."""
-    rows: list[tuple[object, ...]]
-    with translation.override(language):
-        if table == "outcomes":
-            rows = [
-                (code, str(Outcome(code).label), count)
-                for code, count in figures.outcomes.cells.items()
-            ]
-            rows.append(("total", str(translation.gettext("Total")), figures.children))
-            columns = ["outcome", "label", "children"]
-        elif table == "ldl_distribution":
-            rows = [(label, count) for label, count in figures.ldl_bins]
-            columns = ["ldl_mmol_l_from", "children"]
-        elif table == "screenings_by_quarter":
-            rows = list(figures.quarters)
-            columns = ["quarter", "samples"]
-        else:
-            rows = [
-                (state, str(InvitationState(state).label), count)
-                for state, count in figures.cascade.cells.items()
-            ]
-            columns = ["state", "label", "relatives"]
-    frame = pd.DataFrame(rows, columns=columns)
-    count = columns[-1]
-    frame[count] = pd.array(frame[count].tolist(), dtype="Int64")
-    return frame, int(frame[count].isna().sum())
-
-
 # --- The task --------------------------------------------------------------------
-
-
-def _produce(job: Job, on_progress: Any) -> tuple[str, int, int]:
-    """Write the job's file; (file name, rows, hidden cells)."""
-    stamp = timezone.localdate().isoformat()
-    if job.kind == ExportKind.REPORT:
-        name = f"fh-registry-report-{job.ruleset_id}-{job.language}-{stamp}.pdf"
-        pdf = report.build_report(
-            ruleset_id=job.ruleset_id,
-            language=job.language,
-            minimum=job.minimum,
-            progress=on_progress,
-        )
-        (_folder(job.id) / name).write_bytes(pdf)
-        return name, 0, 0
-    figures = report.gather_figures(ruleset_id=job.ruleset_id, minimum=job.minimum)
-    on_progress(0.6)
-    frame, hidden = table_frame(figures, job.table, job.language)
-    stem = f"fh-registry-{job.table}-{job.ruleset_id}-{stamp}"
-    written = writers.write_table(frame, _folder(job.id) / stem, job.file_format)
-    return written.name, len(frame), hidden
 
 
 @shared_task(acks_late=True)
@@ -192,8 +131,12 @@ def _export(job_id: str) -> dict[str, Any]:
         percent = max(5, min(99, int(fraction * 100)))
         save_job(replace(job, status=RUNNING, progress=percent))
 
+    # The statistics stack (pandas, pyarrow, reportlab: about 100 MB) is loaded
+    # by the worker that runs an export, not by every worker.
+    from epidemiology import export_files  # noqa: PLC0415
+
     try:
-        name, rows, hidden = _produce(job, on_progress)
+        name, rows, hidden = export_files.produce(job, _folder(job.id), on_progress)
     except Exception:
         logger.exception("export %s failed", job_id)
         save_job(replace(job, status=FAILED, message="The export failed."))

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from epidemiology import report, tasks
+from epidemiology import tasks
 from epidemiology.models import ExportKind
 from fh_registry.access import can_see_statistics
 from fh_registry.requests import AuthenticatedRequest
@@ -81,6 +81,10 @@ def _data_uri(svg: str) -> str:
 def overview(request: AuthenticatedRequest) -> HttpResponse:
     """The dashboard: outcomes, headline figures, charts, export forms."""
     _statistics_reader(request)
+    # The statistics stack (pandas, pyarrow, reportlab: about 100 MB) is loaded
+    # by the first dashboard served, not by every process that loads the URLconf.
+    from epidemiology import report  # noqa: PLC0415
+
     ruleset_id = settings.ACTIVE_PAEDIATRIC_RULESET
     minimum = settings.SMALL_CELL_MINIMUM
     figures = report.gather_figures(ruleset_id=ruleset_id, minimum=minimum)
