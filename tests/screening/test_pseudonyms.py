@@ -1,6 +1,7 @@
 """Pseudonyms are random, unambiguous to read aloud, and carry no person data."""
 
 import re
+from collections import Counter
 
 from screening.models import PSEUDONYM_ALPHABET, new_pseudonym
 
@@ -15,3 +16,11 @@ def test_pseudonym_format_and_alphabet() -> None:
 def test_every_letter_is_used() -> None:
     letters = {letter for _ in range(500) for letter in new_pseudonym()[3:]}
     assert letters == set(PSEUDONYM_ALPHABET)
+
+
+def test_letters_are_equally_likely() -> None:
+    """No letter favoured: a biased mapping of random bits would make some
+    pseudonyms likelier, and collisions with them."""
+    counts = Counter(letter for _ in range(20_000) for letter in new_pseudonym()[3:])
+    expected = 20_000 * 10 / len(PSEUDONYM_ALPHABET)  # 6,250, sd about 79
+    assert all(abs(count - expected) < 0.08 * expected for count in counts.values())
