@@ -136,6 +136,35 @@ class MemorySampler:
         self.peak_mb = float(output.strip() or 0)
 
 
+def _process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc), 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU so far of this process, its finished children (the import's
+    workers, and the memory sampler's few reads) and the PostgreSQL backend
+    of Django's connection, which the import writes through."""
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "this process": own.ru_utime + own.ru_stime,
+        "its workers": children.ru_utime + children.ru_stime,
+        "PostgreSQL": _process_cpu_seconds(backend),
+        "backend": backend,
+    }
+
+
 def generate(path: Path, rows: int, seed: int = 2026) -> None:
     """A lab file: 2 % bad rows, ~20 % of children with a second sample."""
     rng = random.Random(seed)
@@ -517,12 +546,18 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     base_rss = peak_rss_mb()
 
     batch_holder: dict[str, Any] = {}
+    cpu_before = cpu_seconds()
     with MemorySampler() as memory:
         rate_a = timed(
             "(a) import_results pipeline (validate+assess+history)",
             args.rows,
             lambda: batch_holder.update(batch=our_pipeline(source)),
         )
+    cpu_after = cpu_seconds()
+    cpu_a = {name: after - cpu_before[name] for name, after in cpu_after.items()}
+    if cpu_after["backend"] != cpu_before["backend"]:  # reconnected: not comparable
+        cpu_a.pop("PostgreSQL")
+    cpu_a.pop("backend")
     peak_main, peak_worker = peak_rss_mb(), workers_peak_rss_mb()
     peak_a = memory.peak_mb
     batch = batch_holder["batch"]
@@ -550,6 +585,11 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     print(
         f"{'(e) only the writes of (a), from typed rows (no parsing, no rules)':<58}"
         f"{floor_rows:>8} rows {floor_seconds:>8.2f} s {rate_e:>10,.0f} rows/s"
+    )
+    print(
+        f"CPU during (a) on {os.cpu_count()} cores: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu_a.items())
+        + f", together {sum(cpu_a.values()):.1f} s"
     )
     stages = stage_times(source)
     stages["write (e)"] = floor_seconds
