@@ -86,25 +86,32 @@ def column_order(header: list[str]) -> tuple[tuple[str, ...], list[int]]:
     while names and not names[-1]:  # trailing empty cells of a spreadsheet
         names = names[:-1]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise FileRefused(
-            _("Missing column(s): %(missing)s. The header must name: %(expected)s.")
-            % {"missing": ", ".join(missing), "expected": ", ".join(REQUIRED_COLUMNS)},
-            "missing_columns",
-        )
     unknown = [name for name in names if name not in COLUMNS]
-    if unknown:
-        raise FileRefused(
-            _("Unknown column(s): %(unknown)s. Allowed columns: %(allowed)s.")
-            % {"unknown": ", ".join(unknown), "allowed": ", ".join(COLUMNS)},
-            "unknown_columns",
-        )
     doubled = sorted({name for name in names if names.count(name) > 1})
-    if doubled:
-        raise FileRefused(
-            _("Column(s) named twice: %(names)s.") % {"names": ", ".join(doubled)},
-            "duplicate_columns",
-        )
+    listed = {
+        "missing": missing,
+        "expected": REQUIRED_COLUMNS,
+        "unknown": unknown,
+        "allowed": COLUMNS,
+        "names": doubled,
+    }
+    words = {key: ", ".join(columns) for key, columns in listed.items()}
+    # The first fault found refuses the file; each message names what it needs.
+    for at_fault, code, message in (
+        (
+            missing,
+            "missing_columns",
+            _("Missing column(s): %(missing)s. The header must name: %(expected)s."),
+        ),
+        (
+            unknown,
+            "unknown_columns",
+            _("Unknown column(s): %(unknown)s. Allowed columns: %(allowed)s."),
+        ),
+        (doubled, "duplicate_columns", _("Column(s) named twice: %(names)s.")),
+    ):
+        if at_fault:
+            raise FileRefused(message % words, code)
     return names, [names.index(name) if name in names else -1 for name in COLUMNS]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
@@ -26,6 +26,7 @@ from screening.models import LpaUnit, RowErrorKind
 from screening.services import LabEntry, checked_lab_entry
 
 _AT = {name: index for index, name in enumerate(COLUMNS)}
+_Value = TypeVar("_Value")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _GERMAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -159,30 +160,45 @@ class _Reader:
             return None
         return found
 
-    def day(self, column: str) -> date | None:
-        text = self.required(column)
-        if not text:
-            return None
-        found = parse_date(text)
-        if found is None:
+    def at_most(self, column: str, characters: int) -> None:
+        if len(self.text(column)) > characters:
             self.bad(
-                column,
-                "invalid_date",
-                lambda: _("Not a date: use YYYY-MM-DD or DD.MM.YYYY."),
+                column, "too_long", lambda: _("At most %d characters.") % characters
             )
-        return found
+
+    def day(self, column: str) -> date | None:
+        return self._parsed(
+            column,
+            self.required(column),
+            parse_date,
+            ("invalid_date", lambda: _("Not a date: use YYYY-MM-DD or DD.MM.YYYY.")),
+        )
 
     def number(self, column: str) -> Decimal | None:
-        text = self.text(column)
-        if not text:
-            return None
-        found = parse_number(text)
-        if found is None:
-            self.bad(
-                column,
+        return self._parsed(
+            column,
+            self.text(column),
+            parse_number,
+            (
                 "invalid_number",
                 lambda: _("Not a number: digits with a decimal point or comma."),
-            )
+            ),
+        )
+
+    def _parsed(
+        self,
+        column: str,
+        text: str,
+        parse: Callable[[str], _Value | None],
+        unreadable: tuple[str, Callable[[], str]],
+    ) -> _Value | None:
+        """`text` parsed; None if empty (a required cell's issue is noted
+        already) or unreadable (noted here with the `unreadable` code and message)."""
+        if not text:
+            return None
+        found = parse(text)
+        if found is None:
+            self.bad(column, *unreadable)
         return found
 
 
@@ -196,12 +212,7 @@ def _earliest_birth(today: date) -> date:
 
 def _identity(reader: _Reader, today: date) -> tuple[str, str | None, date | None]:
     patient = reader.required("practice_patient_id")
-    if len(patient) > MAX_PATIENT_ID:
-        reader.bad(
-            "practice_patient_id",
-            "too_long",
-            lambda: _("At most %d characters.") % MAX_PATIENT_ID,
-        )
+    reader.at_most("practice_patient_id", MAX_PATIENT_ID)
     sex = reader.choice("sex", _SEXES, "F, M")
     born = reader.day("birth_date")
     if born is not None and born < _earliest_birth(today):
@@ -225,15 +236,11 @@ def _entry(reader: _Reader) -> LabEntry | None:
     )
     unit = reader.choice("unit", _UNITS, "mg/dL, mmol/L")
     method = reader.choice("ldl_method", _METHODS, "direct, calculated, unknown")
-    tc, hdl, ldl, tg = (reader.number(column) for column in _LAB_COLUMNS)
+    # The lipid columns bear the entry's field names.
+    lipids: dict[str, Any] = {column: reader.number(column) for column in _LAB_COLUMNS}
     lipoprotein_a = reader.number("lipoprotein_a")
     sample_id = reader.text("lab_sample_id")
-    if len(sample_id) > MAX_SAMPLE_ID:
-        reader.bad(
-            "lab_sample_id",
-            "too_long",
-            lambda: _("At most %d characters.") % MAX_SAMPLE_ID,
-        )
+    reader.at_most("lab_sample_id", MAX_SAMPLE_ID)
     if all(reader.text(column) == "" for column in _LAB_COLUMNS):
         reader.bad(
             "total_cholesterol",
@@ -248,13 +255,10 @@ def _entry(reader: _Reader) -> LabEntry | None:
         unit=unit,
         fasting=fasting,
         ldl_method=method,
+        **lipids,
         lipoprotein_a=lipoprotein_a,
         lipoprotein_a_unit=LpaUnit.MG_DL if lipoprotein_a is not None else "",
         lab_sample_id=sample_id,
-        total_cholesterol=tc,
-        hdl_cholesterol=hdl,
-        ldl_cholesterol=ldl,
-        triglycerides=tg,
     )
 
 
@@ -349,15 +353,8 @@ def parse_row(
     except ValidationError:
         _service_issues(reader, check)
         return reader.issues
-    return ParsedRow(
-        line=line,
-        patient_number=patient,
-        sex=sex,
-        birth_date=birth_date,
-        entry=entry,
-        panel=panel,
-        warnings=_warnings(line, values, problems),
-    )
+    warnings = _warnings(line, values, problems)
+    return ParsedRow(line, patient, sex, birth_date, entry, panel, warnings)
 
 
 def malformed_row(line: int, found: int, expected: int) -> RowIssue:

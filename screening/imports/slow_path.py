@@ -92,29 +92,24 @@ def _write(accepted: list[Accepted], ctx: RunContext) -> None:
     )
 
 
+# What a LabResult keeps of the entry as entered, under the entry's names or
+# as "<value>_entered", and its values in mmol/L (Accepted.si, in this order).
+_AS_IN_ENTRY = ("sample_date", "sample_type", "fasting", "lab_sample_id")
+_LPA = ("lipoprotein_a", "lipoprotein_a_unit")
+_ENTERED = ("total_cholesterol", "hdl_cholesterol", "ldl_cholesterol", "triglycerides")
+_SI = ("tc_mmol_l", "hdl_mmol_l", "ldl_mmol_l", "tg_mmol_l", "non_hdl_mmol_l")
+
+
 def _lab_result(row: Accepted, new_ids: dict[str, int], ctx: RunContext) -> LabResult:
     entry = row.entry
-    tc_si, hdl_si, ldl_si, tg_si, non_hdl_si = row.si
     return LabResult(
         person_id=row.person_id or new_ids[row.pseudonym],
-        sample_date=entry.sample_date,
-        sample_type=entry.sample_type,
-        fasting=entry.fasting,
-        lab_sample_id=entry.lab_sample_id,
         entered_unit=entry.unit,
-        total_cholesterol_entered=entry.total_cholesterol,
-        hdl_cholesterol_entered=entry.hdl_cholesterol,
-        ldl_cholesterol_entered=entry.ldl_cholesterol,
-        triglycerides_entered=entry.triglycerides,
+        **{name: getattr(entry, name) for name in (*_AS_IN_ENTRY, *_LPA)},
+        **{f"{name}_entered": getattr(entry, name) for name in _ENTERED},
         ldl_method=row.ldl_method,
         ldl_computed_here=row.ldl_computed_here,
-        tc_mmol_l=tc_si,
-        hdl_mmol_l=hdl_si,
-        ldl_mmol_l=ldl_si,
-        tg_mmol_l=tg_si,
-        non_hdl_mmol_l=non_hdl_si,
-        lipoprotein_a=entry.lipoprotein_a,
-        lipoprotein_a_unit=entry.lipoprotein_a_unit,
+        **dict(zip(_SI, row.si, strict=True)),
         source=ResultSource.IMPORT,
         import_batch=ctx.batch,
         entered_by=ctx.acting_user,
