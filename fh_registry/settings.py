@@ -312,6 +312,9 @@ OUTBOX_MAX_FAILURES = env.int("OUTBOX_MAX_FAILURES", default=5)
 # Done outbox rows are kept this long (to see what ran), then deleted daily;
 # given-up rows stay until an operator has looked at them.
 OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=30)
+# A lab file holds identifiers outside the database: once its batch finished,
+# the stored copy is deleted this many days after (daily), the batch remains.
+IMPORT_KEEP_FILES_DAYS = env.int("IMPORT_KEEP_FILES_DAYS", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
@@ -329,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-outbox": {
         "task": "fh_registry.tasks.prune_outbox",
         "schedule": crontab(hour=4, minute=45),
+    },
+    "forget-old-uploads": {
+        "task": "screening.imports.tasks.forget_old_uploads",
+        "schedule": crontab(hour=4, minute=50),
     },
     "escalate-overdue-tasks": {
         "task": "followup.tasks.escalate_overdue_tasks",

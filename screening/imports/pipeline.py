@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,38 @@ def _save(batch: ImportBatch, user: User, **changes: Any) -> None:
         setattr(batch, name, value)
     batch._history_user = user  # type: ignore[attr-defined]
     batch.save(update_fields=list(changes))
+
+
+# Once a batch has finished, nothing reads its stored upload again.
+FINISHED = (ImportStatus.COMPLETED, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
+def forget_uploads(*, acting_user: User) -> int:
+    """Delete the stored upload of every batch finished more than
+    IMPORT_KEEP_FILES_DAYS ago; returns how many.
+
+    An upload holds the practice's patient numbers, dates of birth and lab
+    values outside the database: beyond its access control and beyond the
+    erasure of a withdrawn consent. What was imported is in the registry; the
+    batch keeps its file name, hash, counts and row notes (so the same file is
+    still recognised), and its history says who cleared `file_path` and why.
+    Batches still pending or running keep their file.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.IMPORT_KEEP_FILES_DAYS)
+    finished = ImportBatch.objects.filter(
+        status__in=FINISHED, finished_at__lt=cutoff
+    ).exclude(file_path="")
+    forgotten = 0
+    for batch in finished.iterator():
+        # The file first: a failure after it leaves a path the next run clears.
+        Path(batch.file_path).unlink(missing_ok=True)
+        batch._change_reason = (
+            f"stored upload deleted {settings.IMPORT_KEEP_FILES_DAYS} days after"
+            " the batch finished"
+        )
+        _save(batch, acting_user, file_path="")
+        forgotten += 1
+    return forgotten
 
 
 def _locked(batch_id: int) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from fh_registry import outbox
-from screening.imports.pipeline import TASK_NAME, run_import
+from fh_registry.models import get_system_user
+from screening.imports.pipeline import TASK_NAME, forget_uploads, run_import
 from screening.models import ImportBatch
 
 
@@ -37,3 +38,10 @@ def _import(batch_id: int) -> dict:
         "rows_skipped": batch.rows_skipped,
         "rows_rejected": batch.rows_rejected,
     }
+
+
+@shared_task
+def forget_old_uploads() -> int:
+    """Daily (beat): delete the stored uploads of batches finished more than
+    IMPORT_KEEP_FILES_DAYS ago (pipeline.forget_uploads)."""
+    return forget_uploads(acting_user=get_system_user())
