@@ -58,11 +58,11 @@ class Job:
 
 
 def exports_dir() -> Path:
-    return job_files.kind_folder("exports")
+    return job_files.kind_folder(job_files.STATISTICS_EXPORTS)
 
 
 def _folder(job_id: str) -> Path:
-    return job_files.job_folder("exports", job_id)
+    return job_files.job_folder(job_files.STATISTICS_EXPORTS, job_id)
 
 
 def load_job(job_id: str) -> Job:

@@ -315,6 +315,9 @@ OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=30)
 # A lab file holds identifiers outside the database: once its batch finished,
 # the stored copy is deleted this many days after (daily), the batch remains.
 IMPORT_KEEP_FILES_DAYS = env.int("IMPORT_KEEP_FILES_DAYS", default=30)
+# A finished export's file (statistics, FHIR bulk) can be downloaded this long;
+# its ExportRecord (who, what, hash) stays.
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
@@ -336,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     "forget-old-uploads": {
         "task": "screening.imports.tasks.forget_old_uploads",
         "schedule": crontab(hour=4, minute=50),
+    },
+    "forget-finished-jobs": {
+        "task": "fh_registry.tasks.forget_finished_jobs",
+        "schedule": crontab(hour=4, minute=55),
     },
     "escalate-overdue-tasks": {
         "task": "followup.tasks.escalate_overdue_tasks",

@@ -1,8 +1,10 @@
-"""Registry-wide Celery tasks: the outbox's relay, sweep and pruning (beat jobs)."""
+"""Registry-wide Celery tasks (beat jobs): the outbox's relay, sweep and pruning,
+and the removal of finished export jobs' files."""
 
 from celery import shared_task
+from django.conf import settings
 
-from fh_registry import outbox
+from fh_registry import job_files, outbox
 
 
 @shared_task(acks_late=True)
@@ -21,3 +23,13 @@ def requeue_stale_outbox() -> int:
 def prune_outbox() -> int:
     """Delete the outbox rows done more than OUTBOX_KEEP_DONE_DAYS ago."""
     return outbox.prune_done()
+
+
+@shared_task(acks_late=True)
+def forget_finished_jobs() -> int:
+    """Remove the files of statistics and FHIR bulk exports finished more than
+    EXPORT_KEEP_DAYS ago (their ExportRecords stay)."""
+    return sum(
+        job_files.forget_finished(kind, keep_days=settings.EXPORT_KEEP_DAYS)
+        for kind in job_files.KINDS
+    )

@@ -48,11 +48,11 @@ class BulkJob:
 
 
 def jobs_dir() -> Path:
-    return job_files.kind_folder("fhir-exports")
+    return job_files.kind_folder(job_files.FHIR_EXPORTS)
 
 
 def job_folder(job_id: str) -> Path:
-    return job_files.job_folder("fhir-exports", job_id)
+    return job_files.job_folder(job_files.FHIR_EXPORTS, job_id)
 
 
 def files_folder(job_id: str) -> Path:
