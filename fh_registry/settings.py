@@ -320,6 +320,13 @@ IMPORT_KEEP_FILES_DAYS = env.int("IMPORT_KEEP_FILES_DAYS", default=30)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+
+def _daily(task: str, hour: int, minute: int = 0) -> dict[str, object]:
+    """A beat entry running `task` once a day at hour:minute (CELERY_TIMEZONE)."""
+    return {"task": task, "schedule": crontab(hour=hour, minute=minute)}
+
+
 # One scheduler: Celery beat reads this schedule (run exactly one `celery beat`,
 # README). The follow-up jobs are idempotent, so a beat restarted mid-day or a
 # job delivered twice changes nothing.
@@ -332,34 +339,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fh_registry.tasks.requeue_stale_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
     },
-    "prune-outbox": {
-        "task": "fh_registry.tasks.prune_outbox",
-        "schedule": crontab(hour=4, minute=45),
-    },
-    "forget-old-uploads": {
-        "task": "screening.imports.tasks.forget_old_uploads",
-        "schedule": crontab(hour=4, minute=50),
-    },
-    "forget-finished-jobs": {
-        "task": "fh_registry.tasks.forget_finished_jobs",
-        "schedule": crontab(hour=4, minute=55),
-    },
-    "escalate-overdue-tasks": {
-        "task": "followup.tasks.escalate_overdue_tasks",
-        "schedule": crontab(hour=5, minute=0),
-    },
-    "sweep-lost-to-follow-up": {
-        "task": "followup.tasks.sweep_lost_to_follow_up",
-        "schedule": crontab(hour=5, minute=15),
-    },
-    "schedule-yearly-reviews": {
-        "task": "followup.tasks.schedule_yearly_reviews",
-        "schedule": crontab(hour=5, minute=30),
-    },
-    "send-task-reminders": {
-        "task": "followup.tasks.send_task_reminders",
-        "schedule": crontab(hour=7, minute=0),
-    },
+    # Daily, at quiet hours.
+    "prune-outbox": _daily("fh_registry.tasks.prune_outbox", 4, 45),
+    "forget-old-uploads": _daily("screening.imports.tasks.forget_old_uploads", 4, 50),
+    "forget-finished-jobs": _daily("fh_registry.tasks.forget_finished_jobs", 4, 55),
+    "escalate-overdue-tasks": _daily("followup.tasks.escalate_overdue_tasks", 5),
+    "sweep-lost-to-follow-up": _daily("followup.tasks.sweep_lost_to_follow_up", 5, 15),
+    "schedule-yearly-reviews": _daily("followup.tasks.schedule_yearly_reviews", 5, 30),
+    "send-task-reminders": _daily("followup.tasks.send_task_reminders", 7),
 }
 
 # --- Follow-up (DOMAIN §6); days unless said otherwise ----------------------------
