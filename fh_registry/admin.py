@@ -4,6 +4,7 @@ No admin offers "delete selected": health records are written by the services
 alone (their admins are read-only), users are deactivated rather than deleted so
 the audit trail keeps naming them, and practices are protected by their records.
 Lab-system tokens are issued (the key shown once) and revoked, never edited.
+Outbox messages are shown read-only; a given-up one can be run again.
 """
 
 from typing import Any
@@ -19,8 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from fh_registry import services
-from fh_registry.models import LabSystemToken, Membership, Practice, User
+from fh_registry import outbox, services
+from fh_registry.models import (
+    LabSystemToken,
+    Membership,
+    OutboxMessage,
+    Practice,
+    User,
+)
 
 admin.site.site_header = _("FH screening registry administration")
 admin.site.site_title = _("FH screening registry")
@@ -154,4 +161,73 @@ class LabSystemTokenAdmin(admin.ModelAdmin):
                 }
         return TemplateResponse(
             request, "admin/fh_registry/labsystemtoken/issue.html", context
+        )
+
+
+class GivenUpFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("given_up", _("given up")),
+            ("not_done", _("not done")),
+            ("done", _("done")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> QuerySet[OutboxMessage]:
+        if self.value() == "given_up":
+            return queryset.filter(given_up_at__isnull=False, done_at__isnull=True)
+        if self.value() == "not_done":
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The tasks the registry has published and their fate: what ran, what is
+    waiting, and what was given up after OUTBOX_MAX_FAILURES failed runs (with
+    its last error). Nothing is edited here; a given-up message can be run
+    again once its cause is removed."""
+
+    list_display = (
+        "pk",
+        "task_name",
+        "kwargs",
+        "created_at",
+        "attempts",
+        "failures",
+        "done_at",
+        "given_up_at",
+    )
+    list_filter = (GivenUpFilter, "task_name")
+    ordering = ("-created_at",)
+    actions = ("run_again",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Run the selected given-up messages again"))
+    def run_again(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> None:
+        count = outbox.run_again(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d given-up message will run again.",
+                "%(count)d given-up messages will run again.",
+                count,
+            )
+            % {"count": count},
         )

@@ -188,6 +188,8 @@ class OutboxMessage(models.Model):
     given_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             models.Index(
                 fields=["created_at"],

@@ -66,6 +66,23 @@ def republish(messages: QuerySet[OutboxMessage]) -> int:
     )
 
 
+def run_again(messages: QuerySet[OutboxMessage]) -> int:
+    """Give given-up messages a fresh start once an operator has removed the
+    cause: their failures count from zero and the relay publishes them after
+    commit (the task, idempotent, decides again). Returns how many."""
+    ids = list(
+        messages.filter(given_up_at__isnull=False, done_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        given_up_at=None, failures=0, published_at=None
+    )
+    if ids:
+        transaction.on_commit(lambda: relay_pending(ids=ids, retry=False))
+    return len(ids)
+
+
 def relay_pending(*, ids: list[int] | None = None, retry: bool = True) -> int:
     """Publish pending messages; returns how many were published.
 
