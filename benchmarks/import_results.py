@@ -146,10 +146,10 @@ def _process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU so far of this process, its finished children (the import's
-    workers, and the memory sampler's few reads) and the PostgreSQL backend
-    of Django's connection, which the import writes through."""
+def cpu_seconds() -> tuple[int, dict[str, float]]:
+    """The PostgreSQL backend of Django's connection, which the import writes
+    through, and the CPU so far of this process, its finished children (the
+    import's workers, and the memory sampler's few reads) and that backend."""
     from django.db import connection  # noqa: PLC0415
 
     with connection.cursor() as cursor:
@@ -157,11 +157,10 @@ def cpu_seconds() -> dict[str, float]:
         backend = cursor.fetchone()[0]
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
+    return backend, {
         "this process": own.ru_utime + own.ru_stime,
         "its workers": children.ru_utime + children.ru_stime,
         "PostgreSQL": _process_cpu_seconds(backend),
-        "backend": backend,
     }
 
 
@@ -546,18 +545,17 @@ def run(args: argparse.Namespace, params: dict[str, Any], work: Path) -> None:
     base_rss = peak_rss_mb()
 
     batch_holder: dict[str, Any] = {}
-    cpu_before = cpu_seconds()
+    backend_before, cpu_before = cpu_seconds()
     with MemorySampler() as memory:
         rate_a = timed(
             "(a) import_results pipeline (validate+assess+history)",
             args.rows,
             lambda: batch_holder.update(batch=our_pipeline(source)),
         )
-    cpu_after = cpu_seconds()
+    backend_after, cpu_after = cpu_seconds()
     cpu_a = {name: after - cpu_before[name] for name, after in cpu_after.items()}
-    if cpu_after["backend"] != cpu_before["backend"]:  # reconnected: not comparable
+    if backend_after != backend_before:  # reconnected: not comparable
         cpu_a.pop("PostgreSQL")
-    cpu_a.pop("backend")
     peak_main, peak_worker = peak_rss_mb(), workers_peak_rss_mb()
     peak_a = memory.peak_mb
     batch = batch_holder["batch"]

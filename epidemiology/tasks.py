@@ -27,13 +27,13 @@ from django.utils import timezone
 from epidemiology import exports
 from epidemiology.models import ExportChannel, ExportKind
 from fh_registry import job_files, outbox
+from fh_registry.job_files import DONE, FAILED, FINISHED, PENDING, RUNNING
 from fh_registry.models import User
 
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "epidemiology.tasks.run_export"
 TABLES = ("outcomes", "ldl_distribution", "screenings_by_quarter", "cascade")
-PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self.status in (DONE, FAILED)
+        return self.status in FINISHED
 
 
 def exports_dir() -> Path:

@@ -179,7 +179,7 @@ class GivenUpFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
     ) -> QuerySet[OutboxMessage]:
         if self.value() == "given_up":
-            return queryset.filter(given_up_at__isnull=False, done_at__isnull=True)
+            return queryset.filter(outbox.GIVEN_UP)
         if self.value() == "not_done":
             return queryset.filter(done_at__isnull=True)
         if self.value() == "done":

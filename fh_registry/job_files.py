@@ -23,7 +23,9 @@ JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 STATISTICS_EXPORTS = "exports"
 FHIR_EXPORTS = "fhir-exports"
 KINDS = (STATISTICS_EXPORTS, FHIR_EXPORTS)
-FINISHED = ("completed", "failed")
+# A job's status in its job.json; a finished job runs no more.
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
+FINISHED = (DONE, FAILED)
 
 
 def kind_folder(kind: str) -> Path:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
 from fh_registry.models import OutboxMessage
@@ -66,15 +66,15 @@ def republish(messages: QuerySet[OutboxMessage]) -> int:
     )
 
 
+# Given up after OUTBOX_MAX_FAILURES failed runs, and not done since.
+GIVEN_UP = Q(given_up_at__isnull=False, done_at__isnull=True)
+
+
 def run_again(messages: QuerySet[OutboxMessage]) -> int:
     """Give given-up messages a fresh start once an operator has removed the
     cause: their failures count from zero and the relay publishes them after
     commit (the task, idempotent, decides again). Returns how many."""
-    ids = list(
-        messages.filter(given_up_at__isnull=False, done_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+    ids = list(messages.filter(GIVEN_UP).values_list("pk", flat=True))
     OutboxMessage.objects.filter(pk__in=ids).update(
         given_up_at=None, failures=0, published_at=None
     )

@@ -21,13 +21,13 @@ from django.utils import timezone
 
 from epidemiology.models import ExportChannel
 from fh_registry import job_files, outbox
+from fh_registry.job_files import DONE, FAILED, FINISHED, PENDING, RUNNING
 from fh_registry.models import User
 from screening.models import Person
 
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "interop.tasks.run_bulk_export"
-PENDING, RUNNING, DONE, FAILED = "pending", "running", "completed", "failed"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class BulkJob:
 
     @property
     def done(self) -> bool:
-        return self.status in (DONE, FAILED)
+        return self.status in FINISHED
 
 
 def jobs_dir() -> Path:
